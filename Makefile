@@ -1,0 +1,30 @@
+# pangraph: the two commands (`make run`, `make test`) bootstrap everything from a bare Python >= 3.11.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test bench clean install
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+## make run: build the demo graph (once; later runs reuse the store) and serve it at http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/pangraph demo
+
+## make test: the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+## make bench: throughput benchmarks (prints figures and ratios)
+bench: $(STAMP)
+	$(BIN)/python bench/bench_ingest.py
+
+clean:
+	rm -rf $(VENV) var build src/*.egg-info

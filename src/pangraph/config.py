@@ -1,0 +1,283 @@
+"""Node configuration: ``pangraph.toml`` plus ``PANGRAPH_*`` environment overrides.
+
+Every setting is declared once, in :data:`SETTINGS`, with its type, default and help text;
+the CLI (``pangraph config``), the README and the ``/api/config`` endpoint are all fed from it.
+Nothing here runs at import time: :func:`load_config` is called at the edge (CLI, app factory).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from pangraph.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration setting: dotted name in the TOML file, type, default, documentation."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "PANGRAPH_" + self.name.upper().replace(".", "_")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("node.base", str, "http://127.0.0.1:8000",
+            "Base IRI of the node: minted IRIs are {base}/id/..., graphs {base}/graph/... . "
+            "Must be where the node is served, so that every minted IRI dereferences."),
+    Setting("node.title", str, "pangraph PaN knowledge graph", "Human-readable name of the node."),
+    Setting("node.description", str,
+            "Open datasets, training and software of the Photon and Neutron facilities as one linked graph.",
+            "Description shown on the landing page and in machine-readable descriptions."),
+    Setting("node.publisher", str, "", "IRI of the organisation running the node (e.g. its ROR IRI)."),
+    Setting("paths.data", str, "var/pangraph",
+            "Directory holding the store, the raw-record archive, locks and caches (relative to the config file)."),
+    Setting("store.backend", str, "oxigraph", "Store adapter: 'oxigraph' (embedded, on disk)."),
+    Setting("store.path", str, "",
+            "Directory of the embedded Oxigraph store; empty means {paths.data}/store."),
+    Setting("vocab.panet.file", str, "",
+            "Local copy of PaNET (RDF/XML or Turtle). Empty: use the cache of vocab.panet.url, "
+            "or the small technique table shipped with the package when offline."),
+    Setting("vocab.panet.url", str, "http://purl.org/pan-science/PaNET/PaNET.owl",
+            "Canonical location of PaNET, fetched once into the cache when vocab.panet.fetch is true."),
+    Setting("vocab.panet.version", str, "1.3.0", "PaNET version the node is pinned to (owl:versionInfo)."),
+    Setting("vocab.panet.sha256", str, "",
+            "Expected SHA-256 of the fetched PaNET file; a mismatch refuses the file. Empty: not checked."),
+    Setting("vocab.panet.fetch", bool, False,
+            "Allow fetching vocab.panet.url over the network when no local copy or cache exists."),
+    Setting("validation.profiles", list, ["pan-dataset"], "SHACL profiles (in shapes/) run on every load."),
+    Setting("server.host", str, "127.0.0.1", "Interface `pangraph serve` binds to."),
+    Setting("server.port", int, 8000, "Port `pangraph serve` listens on."),
+    Setting("server.query_timeout_s", float, 30.0, "Time limit of one public SPARQL query, in seconds."),
+    Setting("server.max_body_bytes", int, 1_000_000, "Largest request body accepted, in bytes."),
+    Setting("harvest.timeout_s", float, 60.0, "HTTP timeout of one harvest request, in seconds."),
+    Setting("harvest.max_retries", int, 5, "Retries of a transient HTTP failure (timeout, 5xx, 429) before giving up."),
+    Setting("harvest.backoff_s", float, 2.0, "First back-off delay between retries (doubles each retry)."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+# Keys allowed in one [sources.NAME] table, with their meaning.
+SOURCE_KEYS: dict[str, str] = {
+    "kind": "Protocol of the source: 'oai-pmh' (default).",
+    "url": "Base URL of the OAI-PMH endpoint.",
+    "metadata_prefix": "oai_datacite | datacite | oai_dc (default oai_datacite).",
+    "set": "OAI set to harvest (optional).",
+    "from": "Earliest datestamp to harvest on the very first run (optional).",
+    "facility": "Facility that the source belongs to (a name or a ROR IRI), stored in provenance.",
+    "title": "Human-readable name of the source.",
+}
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One declared source: ``[sources.NAME]`` in pangraph.toml."""
+
+    name: str
+    url: str
+    kind: str = "oai-pmh"
+    metadata_prefix: str = "oai_datacite"
+    set: str | None = None
+    from_: str | None = None
+    facility: str | None = None
+    title: str | None = None
+
+
+_SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_PREFIXES = ("oai_datacite", "datacite", "oai_dc")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The resolved configuration of a node. Build it with :func:`load_config`."""
+
+    values: dict[str, Any]
+    sources: dict[str, SourceConfig] = field(default_factory=dict)
+    root: Path = Path(".")
+    path: Path | None = None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    @property
+    def base(self) -> str:
+        return self.values["node.base"].rstrip("/")
+
+    @property
+    def data_dir(self) -> Path:
+        return _resolve(self.root, self.values["paths.data"])
+
+    @property
+    def store_path(self) -> Path:
+        p = self.values["store.path"]
+        return _resolve(self.root, p) if p else self.data_dir / "store"
+
+    @property
+    def archive_path(self) -> Path:
+        return self.data_dir / "archive.sqlite"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    def resolve_path(self, value: str) -> Path:
+        return _resolve(self.root, value)
+
+    def with_values(self, **overrides: Any) -> "Config":
+        """A copy with some settings replaced; keys use '__' for '.' (``node__base=...``)."""
+        vals = dict(self.values)
+        for k, v in overrides.items():
+            name = k.replace("__", ".")
+            if name not in _BY_NAME:
+                raise ConfigError(f"unknown setting {name!r}")
+            vals[name] = _coerce(_BY_NAME[name], v, origin="override")
+        return Config(values=vals, sources=self.sources, root=self.root, path=self.path)
+
+    def with_sources(self, sources: dict[str, SourceConfig]) -> "Config":
+        return Config(values=self.values, sources=sources, root=self.root, path=self.path)
+
+
+def _resolve(root: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (root / p)
+
+
+def _coerce(setting: Setting, value: Any, *, origin: str) -> Any:
+    t = setting.type
+    try:
+        if t is bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+                return True
+            if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(value)
+        if t is list:
+            if isinstance(value, list):
+                return [str(v) for v in value]
+            if isinstance(value, str):
+                return [v.strip() for v in value.split(",") if v.strip()]
+            raise ValueError(value)
+        if t is int and isinstance(value, bool):
+            raise ValueError(value)
+        return t(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"{origin}: setting {setting.name!r} must be of type {t.__name__}, got {value!r}",
+            field=setting.name,
+        ) from None
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in table.items():
+        name = f"{prefix}{k}"
+        if isinstance(v, dict) and name not in _BY_NAME:
+            out.update(_flatten(v, name + "."))
+        else:
+            out[name] = v
+    return out
+
+
+def _parse_sources(raw: Any, origin: str) -> dict[str, SourceConfig]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin}: [sources] must be a table of [sources.NAME] tables", field="sources")
+    out: dict[str, SourceConfig] = {}
+    for name, table in raw.items():
+        where = f"sources.{name}"
+        if not _SOURCE_NAME.match(name):
+            raise ConfigError(f"{origin}: source name {name!r} must match {_SOURCE_NAME.pattern}", field=where)
+        if not isinstance(table, dict):
+            raise ConfigError(f"{origin}: [{where}] must be a table", field=where)
+        unknown = set(table) - set(SOURCE_KEYS)
+        if unknown:
+            raise ConfigError(
+                f"{origin}: unknown key(s) {sorted(unknown)} in [{where}]; allowed: {sorted(SOURCE_KEYS)}",
+                field=where,
+            )
+        url = table.get("url")
+        if not isinstance(url, str) or not re.match(r"^https?://", url):
+            raise ConfigError(f"{origin}: [{where}] needs url = \"http(s)://...\"", field=f"{where}.url")
+        kind = table.get("kind", "oai-pmh")
+        if kind != "oai-pmh":
+            raise ConfigError(f"{origin}: [{where}] kind {kind!r} is not supported (oai-pmh)", field=f"{where}.kind")
+        prefix = table.get("metadata_prefix", "oai_datacite")
+        if prefix not in _PREFIXES:
+            raise ConfigError(
+                f"{origin}: [{where}] metadata_prefix {prefix!r} not one of {list(_PREFIXES)}",
+                field=f"{where}.metadata_prefix",
+            )
+        out[name] = SourceConfig(
+            name=name,
+            url=url,
+            kind=kind,
+            metadata_prefix=prefix,
+            set=table.get("set") or None,
+            from_=table.get("from") or None,
+            facility=table.get("facility") or None,
+            title=table.get("title") or None,
+        )
+    return out
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    required: bool = False,
+) -> Config:
+    """Read the TOML file at *path* (default ``./pangraph.toml`` if it exists), apply ``PANGRAPH_*``
+    overrides from *environ*, check every value, and return the :class:`Config`.
+
+    Unknown keys, wrong types and bad sources raise :class:`ConfigError` naming the file and key.
+    """
+    env = os.environ if environ is None else environ
+    if path is None:
+        path = env.get("PANGRAPH_CONFIG") or "pangraph.toml"
+        if not Path(path).exists() and not required:
+            path = None
+    raw: dict[str, Any] = {}
+    file_path: Path | None = None
+    origin = "defaults"
+    if path is not None:
+        file_path = Path(path).resolve()
+        origin = str(file_path)
+        try:
+            raw = tomllib.loads(file_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {file_path} does not exist") from None
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{file_path}: not valid TOML: {e}") from None
+    sources_raw = raw.pop("sources", None)
+    values = {s.name: s.default for s in SETTINGS}
+    for name, v in _flatten(raw).items():
+        if name not in _BY_NAME:
+            raise ConfigError(f"{origin}: unknown setting {name!r} (see `pangraph config`)", field=name)
+        values[name] = _coerce(_BY_NAME[name], v, origin=origin)
+    for s in SETTINGS:
+        if s.env in env:
+            values[s.name] = _coerce(s, env[s.env], origin=f"environment variable {s.env}")
+    base = values["node.base"]
+    if not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", base):
+        raise ConfigError(f"{origin}: node.base must be an absolute http(s) IRI, got {base!r}", field="node.base")
+    root = file_path.parent if file_path else Path.cwd()
+    return Config(values=values, sources=_parse_sources(sources_raw, origin), root=root, path=file_path)
+
+
+def describe_settings(render: Callable[[Setting], str] | None = None) -> list[str]:
+    """One line per setting (name, env var, default, help), for docs and `pangraph config`."""
+    render = render or (lambda s: f"{s.name} ({s.env}, default {s.default!r}): {s.help}")
+    return [render(s) for s in SETTINGS]

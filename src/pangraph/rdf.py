@@ -1,0 +1,153 @@
+"""RDF terms as N-Triples text, and the namespaces pangraph uses.
+
+The crosswalks emit triples as tuples of N-Triples terms (strings such as ``<http://…>``,
+``"text"@en`` or ``"2020"^^<…#gYear>``): joining them is the fastest way to feed Oxigraph's
+bulk loader, and the text parses back into rdflib/pySHACL graphs for validation and tests.
+No store library is imported here.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, NamedTuple
+
+Term = str  # an N-Triples term: <iri>, _:label or a literal
+
+
+class Triple(NamedTuple):
+    s: Term
+    p: Term
+    o: Term
+
+
+class Namespace(str):
+    """An IRI prefix; ``NS.term`` and ``NS["term"]`` give the N-Triples term ``<prefix+term>``."""
+
+    def __getattr__(self, name: str) -> Term:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return iri(str(self) + name)
+
+    def __getitem__(self, name: str) -> Term:  # type: ignore[override]
+        return iri(str(self) + name)
+
+    def raw(self, name: str) -> str:
+        """The plain IRI string (not a term) of *name* in this namespace."""
+        return str(self) + name
+
+
+RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
+OWL = Namespace("http://www.w3.org/2002/07/owl#")
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+DCT = Namespace("http://purl.org/dc/terms/")
+DCTYPE = Namespace("http://purl.org/dc/dcmitype/")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+SCHEMA = Namespace("http://schema.org/")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+DQV = Namespace("http://www.w3.org/ns/dqv#")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+FRAPO = Namespace("http://purl.org/cerif/frapo/")
+PANET = Namespace("http://purl.org/pan-science/PaNET/")
+PANGRAPH = Namespace("https://w3id.org/pangraph/ns#")
+
+PREFIXES: dict[str, str] = {
+    "rdf": str(RDF), "rdfs": str(RDFS), "owl": str(OWL), "xsd": str(XSD), "dcat": str(DCAT),
+    "dct": str(DCT), "dctype": str(DCTYPE), "foaf": str(FOAF), "vcard": str(VCARD), "adms": str(ADMS),
+    "prov": str(PROV), "schema": str(SCHEMA), "skos": str(SKOS), "sh": str(SH), "dqv": str(DQV),
+    "locn": str(LOCN), "org": str(ORG), "frapo": str(FRAPO), "panet": str(PANET), "pangraph": str(PANGRAPH),
+}
+
+
+def sparql_prefixes(names: Iterable[str] | None = None) -> str:
+    """``PREFIX`` lines for SPARQL queries (all known prefixes by default)."""
+    keys = PREFIXES if names is None else {n: PREFIXES[n] for n in names}
+    return "".join(f"PREFIX {k}: <{v}>\n" for k, v in keys.items())
+
+
+_IRI_FORBIDDEN = {c: f"%{ord(c):02X}" for c in '<>"{}|^`\\ '}
+_IRI_FORBIDDEN.update({chr(i): f"%{i:02X}" for i in range(0x21)})
+
+
+def iri(value: str) -> Term:
+    """The N-Triples term of an IRI; characters N-Triples forbids in IRIs are percent-encoded."""
+    if any(c in _IRI_FORBIDDEN for c in value):
+        value = "".join(_IRI_FORBIDDEN.get(c, c) for c in value)
+    return f"<{value}>"
+
+
+def iri_value(term: Term) -> str:
+    """The IRI string inside an N-Triples IRI term."""
+    if not (term.startswith("<") and term.endswith(">")):
+        raise ValueError(f"not an IRI term: {term!r}")
+    return term[1:-1]
+
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _escape(text: str) -> str:
+    out = []
+    for c in text:
+        e = _ESCAPES.get(c)
+        if e is not None:
+            out.append(e)
+        elif ord(c) < 0x20 or ord(c) == 0x7F:
+            out.append(f"\\u{ord(c):04X}")
+        elif 0xD800 <= ord(c) <= 0xDFFF:  # lone surrogates cannot be encoded
+            out.append("\\uFFFD")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def literal(value: object, *, datatype: str | None = None, lang: str | None = None) -> Term:
+    """The N-Triples term of a literal. *datatype* is an IRI string or term; *lang* a BCP 47 tag."""
+    text = value if isinstance(value, str) else str(value)
+    body = '"' + _escape(text) + '"'
+    if lang:
+        return f"{body}@{lang.strip().replace('_', '-')}"
+    if datatype:
+        dt = datatype if datatype.startswith("<") else f"<{datatype}>"
+        if dt == "<http://www.w3.org/2001/XMLSchema#string>":
+            return body
+        return f"{body}^^{dt}"
+    return body
+
+
+def bnode(label: str) -> Term:
+    """A blank node term. Labels must be unique within one load: derive them from the record key."""
+    safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in label)
+    return f"_:{safe}"
+
+
+def ntriples(triples: Iterable[tuple[Term, Term, Term]]) -> str:
+    """Serialise triples as N-Triples text (one statement a line, order kept, duplicates dropped)."""
+    seen: set[tuple[str, str, str]] = set()
+    lines = []
+    for t in triples:
+        key = (t[0], t[1], t[2])
+        if key in seen:
+            continue
+        seen.add(key)
+        lines.append(f"{t[0]} {t[1]} {t[2]} .\n")
+    return "".join(lines)
+
+
+def nquads(triples: Iterable[tuple[Term, Term, Term]], graph: str) -> str:
+    """Serialise triples as N-Quads text in the named graph *graph* (an IRI string)."""
+    g = iri(graph)
+    seen: set[tuple[str, str, str]] = set()
+    lines = []
+    for t in triples:
+        key = (t[0], t[1], t[2])
+        if key in seen:
+            continue
+        seen.add(key)
+        lines.append(f"{t[0]} {t[1]} {t[2]} {g} .\n")
+    return "".join(lines)

@@ -1,0 +1,220 @@
+"""Embedded Oxigraph (pyoxigraph) adapter: the only module that imports pyoxigraph.
+
+pyoxigraph raises bare ``SyntaxError``/``OSError``/``ValueError``; they are translated into
+:class:`~pangraph.errors.QueryError` (a user's mistake) and :class:`~pangraph.errors.StoreError`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import IO, Iterator, Sequence
+
+import pyoxigraph as ox
+
+from pangraph.errors import QueryError, StoreError
+from pangraph.store.base import GraphWrite, QueryResult, StoreCapabilities
+
+DQV_COMPUTED_ON = "http://www.w3.org/ns/dqv#computedOn"
+
+RDF_FORMATS: dict[str, "ox.RdfFormat"] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+RESULT_FORMATS: dict[str, "ox.QueryResultsFormat"] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+DEFAULT_SOLUTIONS = "application/sparql-results+json"
+DEFAULT_GRAPH = "text/turtle"
+
+_UPDATE_KEYWORDS = re.compile(
+    r"^\s*(?:(?:PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
+    r"(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
+    re.IGNORECASE,
+)
+
+
+def _plain(term: object) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    return term.value  # NamedNode, Literal
+
+
+def _lock_message(path: Path, err: Exception) -> str:
+    text = str(err)
+    if "lock" in text.lower():
+        return (f"the store at {path} is in use by another pangraph process "
+                f"(stop `pangraph serve` or the other run first): {text}")
+    return f"cannot open the store at {path}: {text}"
+
+
+class OxigraphStore:
+    """An on-disk (or, with ``path=None``, in-memory) Oxigraph store."""
+
+    capabilities = StoreCapabilities(bulk_load=True, union_default_graph=True, persistent=True)
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = Path(path) if path is not None else None
+        try:
+            if self.path is None:
+                self._store = ox.Store()
+                self.capabilities = StoreCapabilities(persistent=False)
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(self.path))
+        except OSError as e:
+            raise StoreError(_lock_message(self.path or Path(":memory:"), e)) from None
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def apply(self, writes: Sequence[GraphWrite], *, provenance_graph: str, quality_graph: str) -> None:
+        if not writes:
+            return
+        ops: list[str] = []
+        inserts: list[str] = []
+        for w in writes:
+            g = f"<{w.graph}>"
+            ops.append(f"DROP SILENT GRAPH {g}")
+            ops.append(f"DELETE WHERE {{ GRAPH <{provenance_graph}> {{ {g} ?p ?o }} }}")
+            ops.append(
+                f"DELETE {{ GRAPH <{quality_graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{quality_graph}> "
+                f"{{ ?s <{DQV_COMPUTED_ON}> {g} . ?s ?p ?o }} }}"
+            )
+            if w.data:
+                inserts.append(f"GRAPH {g} {{\n{w.data}}}")
+            if w.provenance:
+                inserts.append(f"GRAPH <{provenance_graph}> {{\n{w.provenance}}}")
+            if w.quality:
+                inserts.append(f"GRAPH <{quality_graph}> {{\n{w.quality}}}")
+        if inserts:
+            ops.append("INSERT DATA {\n" + "\n".join(inserts) + "\n}")
+        try:
+            self._store.update(" ;\n".join(ops))  # one update = one transaction
+        except (SyntaxError, ValueError) as e:
+            raise StoreError(f"could not write {len(writes)} record graph(s) (first {writes[0].graph}): {e}") from None
+        except OSError as e:
+            raise StoreError(f"write failed: {e}") from None
+
+    def replace_graph(self, graph: str, data: str | bytes, *, format: str = "application/n-triples") -> None:
+        fmt = self._rdf_format(format)
+        g = ox.NamedNode(graph)
+        try:
+            quads = list(ox.parse(data, format=fmt, to_graph=g))
+            # parse first (a parse error leaves the graph untouched), then replace in one update
+            ds = ox.Dataset(quads)
+            body = ox.serialize(ds, format=ox.RdfFormat.N_QUADS)
+            text = body.decode("utf-8") if isinstance(body, bytes) else body
+            lines = text.replace(f" <{graph}> .\n", " .\n")
+            self._store.update(f"DROP SILENT GRAPH <{graph}> ; INSERT DATA {{ GRAPH <{graph}> {{\n{lines}}} }}")
+        except (SyntaxError, ValueError) as e:
+            raise StoreError(f"could not load graph {graph}: {e}") from None
+
+    def bulk_load(self, data: bytes | str | IO[bytes], *, format: str = "application/n-quads") -> None:
+        try:
+            self._store.bulk_load(data, format=self._rdf_format(format))
+        except (SyntaxError, ValueError, OSError) as e:
+            raise StoreError(f"bulk load failed: {e}") from None
+
+    def drop_graph(self, graph: str) -> None:
+        self._store.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def clear(self) -> None:
+        self._store.clear()
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def _run(self, sparql: str):  # noqa: ANN202
+        if _UPDATE_KEYWORDS.match(sparql):
+            raise QueryError("SPARQL updates are not allowed here: this endpoint is read-only")
+        try:
+            return self._store.query(sparql, use_default_graph_as_union=True)
+        except SyntaxError as e:
+            raise QueryError(f"malformed SPARQL query: {e}") from None
+        except (ValueError, OSError) as e:
+            raise QueryError(f"query failed: {e}") from None
+
+    def query(self, sparql: str, *, media_type: str | None = None) -> QueryResult:
+        result = self._run(sparql)
+        if isinstance(result, ox.QueryTriples):
+            mt = media_type or DEFAULT_GRAPH
+            if mt not in RDF_FORMATS or mt in ("application/n-quads", "application/trig"):
+                mt = DEFAULT_GRAPH if media_type is None else mt
+            fmt = RDF_FORMATS.get(mt)
+            if fmt is None:
+                raise QueryError(f"cannot serialise a graph result as {mt}")
+            return QueryResult("graph", mt, result.serialize(format=fmt))
+        kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
+        mt = media_type or DEFAULT_SOLUTIONS
+        fmt = RESULT_FORMATS.get(mt)
+        if fmt is None:
+            raise QueryError(f"cannot serialise a {kind} result as {mt}")
+        return QueryResult(kind, mt, result.serialize(format=fmt))
+
+    def select(self, sparql: str) -> list[dict[str, str | None]]:
+        result = self._run(sparql)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("select() needs a SELECT query")
+        names = [v.value for v in result.variables]
+        return [{n: _plain(row[n]) for n in names} for row in result]
+
+    def ask(self, sparql: str) -> bool:
+        result = self._run(sparql)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryError("ask() needs an ASK query")
+        return bool(result)
+
+    def construct_ntriples(self, sparql: str) -> str:
+        result = self._run(sparql)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError("construct_ntriples() needs a CONSTRUCT or DESCRIBE query")
+        return result.serialize(format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+
+    def named_graphs(self) -> Iterator[str]:
+        for g in self._store.named_graphs():
+            if isinstance(g, ox.NamedNode):
+                yield g.value
+
+    def has_graph(self, graph: str) -> bool:
+        return self._store.contains_named_graph(ox.NamedNode(graph))
+
+    def graph_ntriples(self, graph: str) -> str:
+        quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        out = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES)
+        return out.decode("utf-8") if isinstance(out, bytes) else (out or "")
+
+    def dump(self, out: IO[bytes], *, format: str = "application/n-quads") -> None:
+        fmt = self._rdf_format(format)
+        if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+            self._store.dump(out, format=fmt)
+        else:  # triple formats: the union of all graphs
+            quads = self._store.quads_for_pattern(None, None, None)
+            ox.serialize((q.triple for q in quads), out, format=fmt)
+
+    def count_quads(self) -> int:
+        return len(self._store)
+
+    def flush(self) -> None:
+        self._store.flush()
+
+    def close(self) -> None:
+        try:
+            self._store.flush()
+        except OSError:
+            pass
+        del self._store
+
+    @staticmethod
+    def _rdf_format(media_type: str) -> "ox.RdfFormat":
+        fmt = RDF_FORMATS.get(media_type)
+        if fmt is None:
+            raise StoreError(f"unsupported RDF format {media_type!r}; supported: {sorted(RDF_FORMATS)}")
+        return fmt
