@@ -55,6 +55,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Expected SHA-256 of the fetched PaNET file; a mismatch refuses the file. Empty: not checked."),
     Setting("vocab.panet.fetch", bool, False,
             "Allow fetching vocab.panet.url over the network when no local copy or cache exists."),
+    Setting("vocab.panet.timeout_s", float, 60.0, "HTTP timeout of the PaNET download, in seconds."),
     Setting("validation.profiles", list, ["pan-dataset"], "SHACL profiles (in shapes/) run on every load."),
     Setting("server.host", str, "127.0.0.1", "Interface `pangraph serve` binds to."),
     Setting("server.port", int, 8000, "Port `pangraph serve` listens on."),
