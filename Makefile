@@ -20,6 +20,7 @@ run: $(STAMP)
 
 ## make test: the whole test suite
 test: $(STAMP)
+	@bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 ## make bench: throughput benchmarks (prints figures and ratios)

@@ -63,6 +63,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("server.max_body_bytes", int, 1_000_000, "Largest request body accepted, in bytes."),
     Setting("harvest.timeout_s", float, 60.0, "HTTP timeout of one harvest request, in seconds."),
     Setting("harvest.max_retries", int, 5, "Retries of a transient HTTP failure (timeout, 5xx, 429) before giving up."),
+    Setting("harvest.max_delay_s", float, 600.0,
+            "Longest wait between retries; a Retry-After beyond it gives up (run again later)."),
     Setting("harvest.backoff_s", float, 2.0, "First back-off delay between retries (doubles each retry)."),
 )
 
@@ -282,3 +284,18 @@ def describe_settings(render: Callable[[Setting], str] | None = None) -> list[st
     """One line per setting (name, env var, default, help), for docs and `pangraph config`."""
     render = render or (lambda s: f"{s.name} ({s.env}, default {s.default!r}): {s.help}")
     return [render(s) for s in SETTINGS]
+
+
+def settings_markdown() -> str:
+    """The settings as a Markdown table (README's settings section is generated from it)."""
+    rows = ["| setting | environment variable | default | meaning |", "|---|---|---|---|"]
+    for s in SETTINGS:
+        default = f"`{s.default!r}`" if s.default != "" else "(empty)"
+        text = s.help.replace("|", "\\|")
+        rows.append(f"| `{s.name}` | `{s.env}` | {default} | {text} |")
+    rows.append("")
+    rows.append("Keys of a `[sources.NAME]` table:")
+    rows.append("")
+    for k, v in SOURCE_KEYS.items():
+        rows.append(f"- `{k}`: {v}")
+    return "\n".join(rows)

@@ -1,0 +1,99 @@
+"""Sources: where raw records come from (one module per protocol).
+
+A source is iterated; it yields :class:`pangraph.records.RawRecord` for every record it could read
+and :class:`SourceProblem` for what it could not (a malformed page, a record without identifier …),
+so that one bad page never stops a run. Paging, resumption tokens, retries and rate limits stay
+inside the source module. Only :mod:`pangraph.sources.oaipmh` imports sickle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterator, Literal, Protocol, runtime_checkable
+
+from pangraph.errors import ConfigError
+from pangraph.records import RawRecord
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from pangraph.config import Config, SourceConfig
+    from pangraph.sources.oaipmh import OAIPMHSource
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    """Something a source could not read, reported in the record stream instead of raised.
+
+    ``scope`` is ``"record"`` when one record was skipped, ``"page"`` when a whole response page
+    was lost (then ``identifier`` is None). ``listing_ended`` says the listing had to stop at this
+    point (no way to reach the following pages), so the harvest is incomplete and its checkpoint
+    must not advance.
+    """
+
+    source: str
+    identifier: str | None
+    reason: str
+    scope: Literal["record", "page"] = "record"
+    listing_ended: bool = False
+
+    def as_dict(self) -> dict[str, str | bool | None]:
+        """The problem as a JSON-ready dict (for run reports)."""
+        return {
+            "source": self.source,
+            "identifier": self.identifier,
+            "reason": self.reason,
+            "scope": self.scope,
+            "listing_ended": self.listing_ended,
+        }
+
+
+@runtime_checkable
+class Source(Protocol):
+    """What the pipeline needs from any source."""
+
+    name: str
+
+    def records(self) -> Iterator[RawRecord | SourceProblem]:
+        """Every record of the source (deleted ones flagged), and the problems met on the way."""
+        ...
+
+    @property
+    def response_date(self) -> str | None:
+        """The source's own timestamp of the start of the last listing: the next run's ``from``."""
+        ...
+
+    @property
+    def complete(self) -> bool:
+        """True when the last listing reached its end without losing a page."""
+        ...
+
+
+def open_source(
+    source: "SourceConfig",
+    *,
+    config: "Config",
+    from_: str | None = None,
+    sleep: "Callable[[float], None] | None" = None,
+) -> "OAIPMHSource":
+    """The source object for a declared ``[sources.NAME]``, with the harvest settings of *config*.
+
+    *from_* (e.g. the archive's checkpoint) overrides the configured first-run ``from``.
+    """
+    if source.kind == "oai-pmh":
+        from pangraph.sources.oaipmh import OAIPMHSource
+
+        return OAIPMHSource(
+            source.name,
+            source.url,
+            metadata_prefix=source.metadata_prefix,
+            set=source.set,
+            from_=from_ if from_ is not None else source.from_,
+            timeout_s=float(config["harvest.timeout_s"]),
+            max_retries=int(config["harvest.max_retries"]),
+            backoff_s=float(config["harvest.backoff_s"]),
+            max_delay_s=float(config["harvest.max_delay_s"]),
+            **({"sleep": sleep} if sleep is not None else {}),
+        )
+    raise ConfigError(f"source kind {source.kind!r} is not supported", source=source.name, field="kind")
+
+
+__all__ = ["Source", "SourceProblem", "open_source"]
