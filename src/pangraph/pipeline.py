@@ -1,0 +1,406 @@
+"""The pipeline: archive → crosswalk → validate → store, for harvests, re-crosswalks and file loads.
+
+:class:`Node` owns the stages of one configured node and runs them in batches. Its invariant is
+the archive's ``loaded_hash``: a record whose archived ``content_hash`` differs from the hash whose
+triples are in the store is *pending*, and every run first loads what is pending. Loading a record
+replaces its record graph, provenance and quality statements in one store transaction, so a run
+killed at any point (``kill -9``) converges on the next run to exactly the graph an uninterrupted
+run builds: nothing lost, nothing duplicated.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Iterable, Iterator, Sequence
+
+from pangraph import iri as ids
+from pangraph.archive import Archive, RunReport, source_lock
+from pangraph.config import Config, SourceConfig
+from pangraph.crosswalk import CrosswalkContext, crosswalk_record, load_mappings
+from pangraph.errors import PangraphError, RecordError
+from pangraph.rdf import DCT, FOAF, PANGRAPH, PROV, RDF, RDFS, XSD, iri, literal, ntriples
+from pangraph.records import RawRecord
+from pangraph.resources import project_dir
+from pangraph.sources import SourceProblem, open_source
+from pangraph.store import GraphWrite, Store, open_store
+from pangraph.validate import Validator, load_profiles, quality_ntriples
+from pangraph.vocab import TechniqueIndex, load_techniques
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+
+Progress = Callable[[str, int], None]  # (event, count) — e.g. ("archived", 100)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class _Pending:
+    """What one record contributes to one store write."""
+
+    source: str
+    identifier: str
+    content_hash: str
+    write: GraphWrite
+
+
+class Node:
+    """One pangraph node: its configuration and the stages that act on it.
+
+    Components are opened lazily and can be injected (tests, benchmarks). Use as a context manager
+    or call :meth:`close` to release the store.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        store: Store | None = None,
+        archive: Archive | None = None,
+        techniques: TechniqueIndex | None = None,
+        validator: Validator | None = None,
+    ) -> None:
+        self.config = config
+        self._store = store
+        self._archive = archive
+        self._techniques = techniques
+        self._validator = validator
+        self._mappings = None
+
+    # -- components -----------------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.config)
+        return self._store
+
+    @property
+    def archive(self) -> Archive:
+        if self._archive is None:
+            self.config.data_dir.mkdir(parents=True, exist_ok=True)
+            self._archive = Archive(self.config.archive_path)
+        return self._archive
+
+    @property
+    def techniques(self) -> TechniqueIndex:
+        if self._techniques is None:
+            self._techniques = load_techniques(self.config)
+        return self._techniques
+
+    @property
+    def mappings(self):  # noqa: ANN201 - pangraph.crosswalk.Mappings
+        if self._mappings is None:
+            self._mappings = load_mappings()
+        return self._mappings
+
+    @property
+    def validator(self) -> Validator:
+        if self._validator is None:
+            data, media_type = self.techniques.document()
+            self._validator = Validator(
+                load_profiles(self.config["validation.profiles"]),
+                ontology_graphs={"panet": data.decode("utf-8")},
+            )
+        return self._validator
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
+
+    def __enter__(self) -> "Node":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- graph names ----------------------------------------------------------------------------
+
+    def record_graph(self, source: str, identifier: str) -> str:
+        return ids.record_graph(self.config.base, source, ids.local_key(identifier))
+
+    @property
+    def provenance_graph(self) -> str:
+        return ids.provenance_graph(self.config.base)
+
+    @property
+    def quality_graph(self) -> str:
+        return ids.quality_graph(self.config.base)
+
+    def source_iri(self, source: str) -> str:
+        return ids.mint(self.config.base, "source", source, "")[:-1].rstrip("/")
+
+    # -- ontologies -----------------------------------------------------------------------------
+
+    def load_ontologies(self) -> None:
+        """Load PaNET and the project's own vocabulary into their ontology graphs (idempotent)."""
+        data, media_type = self.techniques.document()
+        self.store.replace_graph(ids.ontology_graph(self.config.base, "panet"), data, format=media_type)
+        own = project_dir("ontologies") / "pangraph.ttl"
+        self.store.replace_graph(
+            ids.ontology_graph(self.config.base, "pangraph"), own.read_bytes(), format="text/turtle"
+        )
+
+    def ensure_ontologies(self) -> None:
+        """Load the ontologies when their graphs are missing or hold another PaNET version."""
+        graph = ids.ontology_graph(self.config.base, "panet")
+        version = self.techniques.version or ""
+        have = self.store.select(
+            f"SELECT ?v WHERE {{ GRAPH <{graph}> {{ ?o a <http://www.w3.org/2002/07/owl#Ontology> ; "
+            f"<http://www.w3.org/2002/07/owl#versionInfo> ?v }} }} LIMIT 1"
+        )
+        if not have or have[0]["v"] != version:
+            self.load_ontologies()
+
+    # -- the core: load what is pending -------------------------------------------------------------
+
+    def _context(self, source: str) -> CrosswalkContext:
+        return CrosswalkContext(
+            base=self.config.base, source=source, techniques=self.techniques, mappings=self.mappings
+        )
+
+    def _provenance(self, graph: str, rec: RawRecord, subject: str, harvested_at: str) -> str:
+        g = iri(graph)
+        src = iri(self.source_iri(rec.source))
+        triples = [
+            (g, RDF.type, PROV.Entity),
+            (g, DCT.source, literal(rec.source)),
+            (g, PROV.hadPrimarySource, src),
+            (g, DCT.identifier, literal(rec.identifier)),
+            (g, PANGRAPH.contentHash, literal(rec.content_hash)),
+            (g, PANGRAPH.metadataPrefix, literal(rec.metadata_prefix)),
+            (g, PANGRAPH.mappingVersion, literal(self.mappings.version)),
+            (g, PROV.generatedAtTime, literal(harvested_at, datatype=XSD.raw("dateTime"))),
+            (g, FOAF.primaryTopic, iri(subject)),
+        ]
+        if rec.datestamp:
+            triples.append((g, PANGRAPH.datestamp, literal(rec.datestamp)))
+        return ntriples(triples)
+
+    def _source_description(self, source: str) -> str:
+        s = iri(self.source_iri(source))
+        cfg = self.config.sources.get(source)
+        triples = [(s, RDF.type, PANGRAPH.Source), (s, RDF.type, PROV.Agent), (s, PANGRAPH.sourceName, literal(source)),
+                   (s, RDFS.label, literal(cfg.title if cfg and cfg.title else source))]
+        if cfg is not None:
+            triples.append((s, FOAF.homepage, iri(cfg.url)))
+        return ntriples(triples)
+
+    def load_pending(
+        self,
+        *,
+        source: str | None = None,
+        report: RunReport | None = None,
+        progress: Progress | None = None,
+        batch_size: int = BATCH_SIZE,
+    ) -> RunReport:
+        """Crosswalk, validate and store every archived record whose triples are not in the store
+        yet (new, changed, deleted, or left half-done by a killed run)."""
+        report = report or RunReport(source=source or "*", kind="load")
+        self.ensure_ontologies()
+        batch: list = []
+        for arch in self.archive.pending(source):
+            batch.append(arch)
+            if len(batch) >= batch_size:
+                self._load_batch(batch, report)
+                if progress:
+                    progress("loaded", len(batch))
+                batch = []
+        if batch:
+            self._load_batch(batch, report)
+            if progress:
+                progress("loaded", len(batch))
+        self.store.flush()
+        return report
+
+    def _load_batch(self, batch: Sequence, report: RunReport) -> None:
+        crosswalked: list[tuple] = []  # (archived, graph, result)
+        writes: list[_Pending] = []
+        for arch in batch:
+            rec: RawRecord = arch
+            graph = self.record_graph(rec.source, rec.identifier)
+            if rec.deleted:
+                writes.append(_Pending(rec.source, rec.identifier, rec.content_hash, GraphWrite(graph, None)))
+                log.info("record deleted: source=%s identifier=%s graph=%s", rec.source, rec.identifier, graph)
+                continue
+            try:
+                result = crosswalk_record(rec, ctx=self._context(rec.source))
+            except RecordError as e:
+                self.archive.mark_failed(rec.source, rec.identifier, e.reason, content_hash=rec.content_hash)
+                report.add_error(rec.identifier, e.describe())
+                continue
+            crosswalked.append((arch, graph, result))
+        if crosswalked:
+            data = {graph: ntriples(result.triples) for _, graph, result in crosswalked}
+            reports = self.validator.validate(data)
+            versions = self.validator.profile_versions
+            for arch, graph, result in crosswalked:
+                rec = arch
+                quality = quality_ntriples(
+                    graph, reports[graph], profile_versions=versions, notes=result.notes,
+                    generated_at=arch.harvested_at,
+                )
+                writes.append(_Pending(
+                    rec.source, rec.identifier, rec.content_hash,
+                    GraphWrite(graph, data[graph], self._provenance(graph, rec, result.subject, arch.harvested_at),
+                               quality),
+                ))
+                if not reports[graph].conforms:
+                    report.nonconforming += 1
+        if not writes:
+            return
+        sources = {p.source for p in writes}
+        extra = "".join(self._source_description(s) for s in sorted(sources))
+        first = writes[0].write
+        writes[0] = _Pending(writes[0].source, writes[0].identifier, writes[0].content_hash,
+                             GraphWrite(first.graph, first.data, first.provenance + extra, first.quality))
+        self.store.apply([p.write for p in writes], provenance_graph=self.provenance_graph,
+                         quality_graph=self.quality_graph)
+        by_source: dict[str, list[tuple[str, str]]] = {}
+        for p in writes:
+            by_source.setdefault(p.source, []).append((p.identifier, p.content_hash))
+        for src, items in by_source.items():
+            self.archive.mark_loaded_many(src, items)
+        report.loaded += len(writes)
+
+    # -- ingest: archive a stream, then load ----------------------------------------------------------
+
+    def ingest(
+        self,
+        records: Iterable[RawRecord | SourceProblem],
+        *,
+        report: RunReport,
+        progress: Progress | None = None,
+        batch_size: int = BATCH_SIZE,
+    ) -> RunReport:
+        """Archive every record of *records* (in batches, each committed before it is loaded) and
+        load what changed. Problems in the stream are reported and the run goes on."""
+        harvested_at = _now()
+        batch: list[RawRecord] = []
+
+        def flush() -> None:
+            if not batch:
+                return
+            pairs = [(rec, ids.local_key(rec.identifier)) for rec in batch]
+            for status in self.archive.put_many(pairs, harvested_at=harvested_at):
+                report.count(status)
+            if progress:
+                progress("archived", len(batch))
+            batch.clear()
+            self.load_pending(source=report.source, report=report, progress=progress, batch_size=batch_size)
+
+        for item in records:
+            if isinstance(item, SourceProblem):
+                report.add_error(item.identifier or "(page)", item.reason)
+                continue
+            batch.append(item)
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+        return report
+
+    # -- harvest --------------------------------------------------------------------------------
+
+    def harvest(
+        self,
+        source: str | SourceConfig,
+        *,
+        full: bool = False,
+        progress: Progress | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> RunReport:
+        """Harvest one source incrementally (``from=`` the last successful run's checkpoint unless
+        *full*), archive every raw record, and load what changed. Two runs of one source never
+        overlap: the second raises :class:`~pangraph.errors.LockedError`."""
+        cfg = self.config.sources.get(source) if isinstance(source, str) else source
+        if cfg is None:
+            from pangraph.errors import ConfigError
+
+            known = ", ".join(sorted(self.config.sources)) or "none"
+            raise ConfigError(f"unknown source {source!r} (declared in pangraph.toml: {known})")
+        if cfg.name not in self.config.sources:
+            self.config = self.config.with_sources({**self.config.sources, cfg.name: cfg})
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        with source_lock(self.config.data_dir, cfg.name):
+            checkpoint = None if full else self.archive.checkpoint(cfg.name)
+            from_ = checkpoint or cfg.from_
+            report = RunReport(source=cfg.name, kind="harvest", from_=from_)
+            run_id = self.archive.start_run(cfg.name, kind="harvest", from_=from_)
+            try:
+                # first finish whatever a previous (killed) run left pending
+                self.load_pending(source=cfg.name, report=report, progress=progress)
+                oai = open_source(cfg, config=self.config, from_=from_, sleep=sleep)
+                try:
+                    self.ingest(oai.records(), report=report, progress=progress)
+                finally:
+                    oai.close()
+                if oai.complete and oai.response_date:
+                    # the next run asks from= the time this run started listing: nothing changed
+                    # during the run is missed; a listing cut short keeps the old checkpoint
+                    self.archive.set_checkpoint(cfg.name, oai.response_date)
+                    report.checkpoint = oai.response_date
+                elif not oai.complete:
+                    report.message = "the listing ended early (see errors); the checkpoint was not advanced"
+                report.status = "ok" if (oai.complete and not report.failed) else "partial"
+            except PangraphError as e:
+                report.status = "failed"
+                report.message = e.describe()
+                report.add_error(None, e.describe())
+                raise
+            finally:
+                self.archive.finish_run(run_id, report)
+        return report
+
+    # -- re-crosswalk from the archive ----------------------------------------------------------------
+
+    def recrosswalk(self, *, source: str | None = None, progress: Progress | None = None,
+                    batch_size: int = BATCH_SIZE) -> RunReport:
+        """Rebuild the record graphs of *source* (or all sources) from the archive, without network
+        (after a mapping, vocabulary or shape change)."""
+        report = RunReport(source=source or "*", kind="recrosswalk")
+        run_id = self.archive.start_run(source or "*", kind="recrosswalk")
+        try:
+            self.load_ontologies()
+            self.archive.reset_loaded(source)
+            self.load_pending(source=source, report=report, progress=progress, batch_size=batch_size)
+            report.status = "ok" if not report.failed else "partial"
+        except PangraphError as e:
+            report.status = "failed"
+            report.message = e.describe()
+            raise
+        finally:
+            self.archive.finish_run(run_id, report)
+        return report
+
+    # -- validation of what is stored -------------------------------------------------------------------
+
+    def record_graphs(self, *, source: str | None = None) -> list[str]:
+        """The record graphs in the store (of one source), from the provenance graph."""
+        flt = f'FILTER(?src = "{source}")' if source else ""
+        rows = self.store.select(
+            f"SELECT ?g WHERE {{ GRAPH <{self.provenance_graph}> {{ ?g a <{PROV.raw('Entity')}> ; "
+            f"<{DCT.raw('source')}> ?src {flt} }} }} ORDER BY ?g"
+        )
+        return [r["g"] for r in rows if r["g"]]
+
+
+def iter_batches(items: Iterable, size: int) -> Iterator[list]:
+    """Consecutive lists of at most *size* items."""
+    batch: list = []
+    for x in items:
+        batch.append(x)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
