@@ -19,20 +19,34 @@ class Triple(NamedTuple):
     o: Term
 
 
-class Namespace(str):
-    """An IRI prefix; ``NS.term`` and ``NS["term"]`` give the N-Triples term ``<prefix+term>``."""
+class Namespace:
+    """An IRI prefix; ``NS.term`` and ``NS["term"]`` give the N-Triples term ``<prefix+term>``.
+
+    Deliberately not a ``str`` subclass: ``DCT.title`` must be the term, never ``str.title``.
+    """
+
+    __slots__ = ("_base",)
+
+    def __init__(self, base: str) -> None:
+        self._base = base
 
     def __getattr__(self, name: str) -> Term:
         if name.startswith("__"):
             raise AttributeError(name)
-        return iri(str(self) + name)
+        return iri(self._base + name)
 
-    def __getitem__(self, name: str) -> Term:  # type: ignore[override]
-        return iri(str(self) + name)
+    def __getitem__(self, name: str) -> Term:
+        return iri(self._base + name)
+
+    def __str__(self) -> str:
+        return self._base
+
+    def __repr__(self) -> str:
+        return f"Namespace({self._base!r})"
 
     def raw(self, name: str) -> str:
         """The plain IRI string (not a term) of *name* in this namespace."""
-        return str(self) + name
+        return self._base + name
 
 
 RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
