@@ -13,8 +13,10 @@ PREFIX rdfs:   <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX panet:  <http://purl.org/pan-science/PaNET/>
 
 # Datasets measured with any kind of small-angle scattering (PaNET01124 and every narrower
-# technique: SAXS, SANS, GISAXS, USAXS ...), with their facility.
-SELECT ?dataset ?title ?techniqueLabel ?facility WHERE {
+# technique: SAXS, SANS, GISAXS, USAXS ...), with their facility. DISTINCT: the default graph is
+# the union of all record graphs, so a triple that several records state (a facility's name) comes
+# once per record graph.
+SELECT DISTINCT ?dataset ?title ?techniqueLabel ?facility WHERE {
   ?technique rdfs:subClassOf* panet:PaNET01124 .
   ?dataset schema:measurementTechnique ?technique ;
            dct:title ?title ;
@@ -58,7 +60,7 @@ PREFIX sh:   <http://www.w3.org/ns/shacl#>
 PREFIX dqv:  <http://www.w3.org/ns/dqv#>
 
 # What curators should fix first: SHACL violations by message, across record graphs.
-SELECT ?severity ?message (COUNT(*) AS ?results) WHERE {
+SELECT ?severity ?message (COUNT(DISTINCT ?r) AS ?results) WHERE {
   GRAPH ?q { ?report a sh:ValidationReport ; sh:result ?r .
              ?r sh:resultSeverity ?severity ; sh:resultMessage ?message . }
 }
