@@ -1,0 +1,356 @@
+"""The ``pangraph`` command line: a thin layer over :mod:`pangraph.pipeline` and the API.
+
+Exit codes (DESIGN.md §7): 0 ok, 1 the data does not conform, 2 failure.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pangraph import __version__
+from pangraph.config import SETTINGS, SOURCE_KEYS, Config, SourceConfig, load_config
+from pangraph.errors import ConfigError, PangraphError
+
+EXIT_OK, EXIT_NONCONFORMING, EXIT_FAILURE = 0, 1, 2
+
+EXPORT_FORMATS = {
+    "nquads": "application/n-quads",
+    "trig": "application/trig",
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+}
+QUERY_FORMATS = {
+    "table": None,
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+}
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        out = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+               "message": record.getMessage()}
+        return json.dumps(out)
+
+
+def _setup_logging(verbose: int, json_logs: bool) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonFormatter() if json_logs else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def _fail(err: Exception) -> None:
+    click.echo(f"error: {err}", err=True)
+    sys.exit(EXIT_FAILURE)
+
+
+class _Ctx:
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = config_path
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path, required=self.config_path is not None)
+        return self._config
+
+    def node(self):  # noqa: ANN201
+        from pangraph.pipeline import Node
+
+        return Node(self.config)
+
+
+def _progress(label: str):  # noqa: ANN202
+    """A progress callback printing running counts on stderr (a bar is impossible: OAI-PMH
+    lists rarely say how long they are)."""
+    counts: dict[str, int] = {}
+    tty = sys.stderr.isatty()
+
+    def cb(event: str, n: int) -> None:
+        counts[event] = counts.get(event, 0) + n
+        text = f"{label}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+        if tty:
+            click.echo("\r" + text, nl=False, err=True)
+        else:
+            click.echo(text, err=True)
+
+    cb.counts = counts  # type: ignore[attr-defined]
+    return cb
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Config file (default: ./pangraph.toml if present, or $PANGRAPH_CONFIG).")
+@click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
+@click.option("--json-logs", is_flag=True, help="Structured JSON logs on stderr.")
+@click.version_option(__version__, prog_name="pangraph")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, verbose: int, json_logs: bool) -> None:
+    """pangraph — the PaN knowledge graph: harvest, crosswalk, validate, store and publish."""
+    _setup_logging(verbose, json_logs)
+    ctx.obj = _Ctx(config_path)
+
+
+# -- harvest & load ---------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("source", required=False)
+@click.option("--url", help="One-off harvest of this OAI-PMH base URL (no entry in pangraph.toml needed).")
+@click.option("--prefix", "metadata_prefix", type=click.Choice(["oai_datacite", "datacite", "oai_dc"]),
+              default="oai_datacite", show_default=True, help="metadataPrefix for --url.")
+@click.option("--set", "set_spec", help="OAI set for --url.")
+@click.option("--full", is_flag=True, help="Ignore the checkpoint: harvest everything again.")
+@click.pass_obj
+def harvest(obj: _Ctx, source: str | None, url: str | None, metadata_prefix: str, set_spec: str | None,
+            full: bool) -> None:
+    """Harvest SOURCE (declared in pangraph.toml) incrementally, or a one-off --url."""
+    try:
+        if url:
+            cfg: str | SourceConfig = SourceConfig(name=source or "oneoff", url=url, metadata_prefix=metadata_prefix,
+                                                   set=set_spec)
+        elif source:
+            cfg = source
+        else:
+            raise click.UsageError("give a SOURCE declared in pangraph.toml, or --url")
+        with obj.node() as node:
+            report = node.harvest(cfg, full=full, progress=_progress("harvest"))
+        click.echo("", err=True)
+        click.echo(report.summary_line())
+        for err in report.errors[:10]:
+            click.echo(f"  failed: {err['identifier']}: {err['reason']}")
+        sys.exit(EXIT_OK if report.status == "ok" else EXIT_FAILURE if report.status == "failed" else EXIT_OK)
+    except PangraphError as e:
+        _fail(e)
+
+
+@main.command()
+@click.option("--source", help="Only this source (default: all).")
+@click.pass_obj
+def recrosswalk(obj: _Ctx, source: str | None) -> None:
+    """Rebuild the graph from the raw-record archive (no network): after a mapping/shape/vocabulary change."""
+    try:
+        with obj.node() as node:
+            report = node.recrosswalk(source=source, progress=_progress("recrosswalk"))
+        click.echo("", err=True)
+        click.echo(report.summary_line())
+    except PangraphError as e:
+        _fail(e)
+
+
+@main.command()
+@click.argument("source", required=False)
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@click.option("--limit", default=20, show_default=True)
+@click.pass_obj
+def runs(obj: _Ctx, source: str | None, as_json: bool, limit: int) -> None:
+    """Show the run reports (of SOURCE)."""
+    try:
+        with obj.node() as node:
+            items = node.archive.runs(source, limit=limit)
+    except PangraphError as e:
+        _fail(e)
+        return
+    if as_json:
+        click.echo(json.dumps(items, indent=2))
+        return
+    if not items:
+        click.echo("no runs yet" + (f" for source {source!r}" if source else ""))
+        return
+    for r in items:
+        click.echo(
+            f"#{r['id']} {r['source']} {r['kind']} {r['status']} started {r['started_at']} "
+            f"({r.get('duration_s') or 0:.1f}s): added {r['added']}, updated {r['updated']}, "
+            f"unchanged {r['unchanged']}, deleted {r['deleted']}, failed {r['failed']}"
+        )
+        for e in (r.get("errors") or [])[:5]:
+            click.echo(f"    {e.get('identifier')}: {e.get('reason')}")
+
+
+# -- validation ---------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--source", help="Only the records of this source.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True)
+@click.option("--recheck", is_flag=True, help="Validate the stored record graphs again before reporting.")
+@click.pass_obj
+def validate(obj: _Ctx, source: str | None, fmt: str, recheck: bool) -> None:
+    """Report the SHACL validation results of the stored records. Exit 0 conforms, 1 does not, 2 failure."""
+    from pangraph.quality import quality_summary
+
+    try:
+        with obj.node() as node:
+            if recheck:
+                node.revalidate(source=source, progress=_progress("validate"))
+                click.echo("", err=True)
+            summary = quality_summary(node, source=source)
+            click.echo(summary.render(fmt))
+            sys.exit(summary.exit_code())
+    except PangraphError as e:
+        _fail(e)
+
+
+# -- query & export -------------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("sparql")
+@click.option("--format", "fmt", type=click.Choice(sorted(QUERY_FORMATS)), default="table", show_default=True)
+@click.pass_obj
+def query(obj: _Ctx, sparql: str, fmt: str) -> None:
+    """Run a read-only SPARQL query over the union of all graphs. SPARQL '-' reads stdin, '@FILE' a file."""
+    if sparql == "-":
+        sparql = sys.stdin.read()
+    elif sparql.startswith("@"):
+        sparql = Path(sparql[1:]).read_text(encoding="utf-8")
+    try:
+        with obj.node() as node:
+            if fmt == "table":
+                from pangraph.store.base import QueryResult
+
+                res: QueryResult = node.store.query(sparql)
+                if res.kind == "solutions":
+                    _print_table(json.loads(res.body))
+                elif res.kind == "boolean":
+                    click.echo("true" if json.loads(res.body)["boolean"] else "false")
+                else:
+                    click.echo(res.body.decode("utf-8"), nl=False)
+            else:
+                res = node.store.query(sparql, media_type=QUERY_FORMATS[fmt])
+                sys.stdout.buffer.write(res.body)
+    except PangraphError as e:
+        _fail(e)
+
+
+def _print_table(data: dict[str, Any]) -> None:
+    cols = data["head"]["vars"]
+    rows = [[(b.get(c) or {}).get("value", "") for c in cols] for b in data["results"]["bindings"]]
+    widths = [min(60, max([len(c)] + [len(r[i]) for r in rows])) for i, c in enumerate(cols)]
+    line = " | ".join(c.ljust(w) for c, w in zip(cols, widths))
+    click.echo(line)
+    click.echo("-+-".join("-" * w for w in widths))
+    for r in rows:
+        click.echo(" | ".join((v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(r, widths)))
+    click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", err=True)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPORT_FORMATS)), default="nquads", show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@click.pass_obj
+def export(obj: _Ctx, fmt: str, out_path: str | None) -> None:
+    """Export the whole graph (N-Quads/TriG keep the named graphs; triple formats give their union)."""
+    try:
+        with obj.node() as node:
+            if out_path:
+                with open(out_path, "wb") as f:
+                    node.store.dump(f, format=EXPORT_FORMATS[fmt])
+            else:
+                node.store.dump(sys.stdout.buffer, format=EXPORT_FORMATS[fmt])
+    except PangraphError as e:
+        _fail(e)
+
+
+# -- serve & demo ------------------------------------------------------------------------------------------
+
+def _serve(config: Config, *, node: Any) -> None:
+    import uvicorn
+
+    from pangraph.api import create_app
+
+    app = create_app(config, store=node.store, archive=node.archive, node_info=node.info)
+    uvicorn.run(app, host=config["server.host"], port=config["server.port"], log_level="warning")
+
+
+@main.command()
+@click.option("--host", help="Interface (default: server.host).")
+@click.option("--port", type=int, help="Port (default: server.port).")
+@click.pass_obj
+def serve(obj: _Ctx, host: str | None, port: int | None) -> None:
+    """Serve the SPARQL endpoint, Linked Data and the landing page."""
+    try:
+        config = obj.config.with_values(**{k: v for k, v in (("server__host", host), ("server__port", port)) if v})
+        from pangraph.pipeline import Node
+
+        with Node(config) as node:
+            click.echo(f"pangraph serving {config.base} at http://{config['server.host']}:{config['server.port']}/")
+            _serve(config, node=node)
+    except PangraphError as e:
+        _fail(e)
+
+
+@main.command()
+@click.option("--serve/--no-serve", "do_serve", default=True, show_default=True, help="Serve after building.")
+@click.option("--rebuild", is_flag=True, help="Delete the demo store and build it again.")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--data-dir", default="var/demo", show_default=True, help="Where the demo node keeps its data.")
+@click.pass_obj
+def demo(obj: _Ctx, do_serve: bool, rebuild: bool, port: int, data_dir: str) -> None:
+    """Build the demo graph from the sources shipped in the package, validate it, and serve it."""
+    from pangraph.demo import build_demo, demo_config, example_queries
+
+    try:
+        config = demo_config(data_dir=data_dir, port=port)
+        node, report = build_demo(config, rebuild=rebuild, progress=_progress("demo"))
+        click.echo("", err=True)
+        with node:
+            click.echo(report)
+            base = config.base
+            click.echo(f"\npangraph demo node: {base}/")
+            click.echo(f"  SPARQL endpoint:  {base}/sparql")
+            click.echo(f"  API docs:         {base}/docs")
+            click.echo("\nExample queries (paste into the endpoint, or run `pangraph --config ... query`):")
+            for title, q in example_queries():
+                click.echo(f"\n# {title}\n{q}")
+            click.echo(f"\ncurl: curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT ...' {base}/sparql")
+            if do_serve:
+                click.echo(f"\nServing at {base}/ — Ctrl-C to stop.")
+                _serve(config, node=node)
+    except PangraphError as e:
+        _fail(e)
+
+
+# -- introspection -----------------------------------------------------------------------------------------
+
+@main.command("config")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def config_cmd(obj: _Ctx, as_json: bool) -> None:
+    """List every setting with its environment variable, current value and meaning."""
+    try:
+        cfg = obj.config
+    except ConfigError as e:
+        _fail(e)
+        return
+    items = [{"name": s.name, "env": s.env, "value": cfg[s.name], "default": s.default, "help": s.help}
+             for s in SETTINGS]
+    if as_json:
+        click.echo(json.dumps({"settings": items, "source_keys": SOURCE_KEYS,
+                               "sources": {n: vars(s) for n, s in cfg.sources.items()}}, indent=2, default=str))
+        return
+    click.echo(f"config file: {cfg.path or '(none: defaults)'}")
+    for it in items:
+        click.echo(f"{it['name']} = {it['value']!r}   [{it['env']}]\n    {it['help']}")
+    click.echo("\nsources:" + ("" if cfg.sources else " none declared"))
+    for name, s in cfg.sources.items():
+        click.echo(f"  {name}: {s.kind} {s.url} prefix={s.metadata_prefix}" + (f" set={s.set}" if s.set else ""))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
