@@ -61,6 +61,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("server.port", int, 8000, "Port `pangraph serve` listens on."),
     Setting("server.query_timeout_s", float, 30.0, "Time limit of one public SPARQL query, in seconds."),
     Setting("server.max_body_bytes", int, 1_000_000, "Largest request body accepted, in bytes."),
+    Setting("harvest.batch_size", int, 500,
+            "Records archived and loaded per batch: each batch is committed to the archive, then crosswalked, "
+            "validated and written to the store in one transaction."),
     Setting("harvest.timeout_s", float, 60.0, "HTTP timeout of one harvest request, in seconds."),
     Setting("harvest.max_retries", int, 5, "Retries of a transient HTTP failure (timeout, 5xx, 429) before giving up."),
     Setting("harvest.max_delay_s", float, 600.0,

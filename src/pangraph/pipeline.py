@@ -281,11 +281,12 @@ class Node:
         *,
         report: RunReport,
         progress: Progress | None = None,
-        batch_size: int = BATCH_SIZE,
+        batch_size: int | None = None,
     ) -> RunReport:
         """Archive every record of *records* (in batches, each committed before it is loaded) and
         load what changed. Problems in the stream are reported and the run goes on."""
         harvested_at = _now()
+        batch_size = batch_size or self.config["harvest.batch_size"]
         batch: list[RawRecord] = []
 
         def flush() -> None:

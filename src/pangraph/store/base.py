@@ -54,8 +54,21 @@ class Store(Protocol):
     def bulk_load(self, data: bytes | str | IO[bytes], *, format: str = "application/n-quads") -> None:
         """Fast, non-transactional load of many quads (initial builds)."""
 
-    def query(self, sparql: str, *, media_type: str | None = None) -> QueryResult:
+    def query(
+        self,
+        sparql: str,
+        *,
+        media_type: str | None = None,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
         """Run a read-only SPARQL query over the union of all graphs; serialise the result.
+
+        *default_graphs* / *named_graphs* (graph IRIs) give a protocol-specified dataset instead:
+        when either is given, the default graph is the merge of *default_graphs* (empty if None)
+        and only *named_graphs* are visible to ``GRAPH``; ``FROM``/``FROM NAMED`` are overridden.
+        *base_iri* resolves relative IRIs in the query (the SPARQL endpoint uses its own IRI).
 
         Raises :class:`pangraph.errors.QueryError` for a malformed query or an update."""
 

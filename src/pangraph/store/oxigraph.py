@@ -108,7 +108,7 @@ class OxigraphStore:
         fmt = self._rdf_format(format)
         g = ox.NamedNode(graph)
         try:
-            quads = list(ox.parse(data, format=fmt, to_graph=g))
+            quads = [ox.Quad(q.subject, q.predicate, q.object, g) for q in ox.parse(data, format=fmt)]
             # parse first (a parse error leaves the graph untouched), then replace in one update
             ds = ox.Dataset(quads)
             body = ox.serialize(ds, format=ox.RdfFormat.N_QUADS)
@@ -132,18 +132,40 @@ class OxigraphStore:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    def _run(self, sparql: str):  # noqa: ANN202
+    def _run(  # noqa: ANN202
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        base_iri: str | None = None,
+    ):
         if _UPDATE_KEYWORDS.match(sparql):
             raise QueryError("SPARQL updates are not allowed here: this endpoint is read-only")
+        if default_graphs is None and named_graphs is None:
+            dataset: dict = {"use_default_graph_as_union": True}
+        else:  # a protocol-specified dataset (SPARQL 1.1 Protocol §2.1.4) replaces the default one
+            dataset = {
+                "default_graph": [ox.NamedNode(g) for g in (default_graphs or ())],
+                "named_graphs": [ox.NamedNode(g) for g in (named_graphs or ())],
+            }
         try:
-            return self._store.query(sparql, use_default_graph_as_union=True)
+            return self._store.query(sparql, base_iri=base_iri, **dataset)
         except SyntaxError as e:
             raise QueryError(f"malformed SPARQL query: {e}") from None
         except (ValueError, OSError) as e:
             raise QueryError(f"query failed: {e}") from None
 
-    def query(self, sparql: str, *, media_type: str | None = None) -> QueryResult:
-        result = self._run(sparql)
+    def query(
+        self,
+        sparql: str,
+        *,
+        media_type: str | None = None,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        result = self._run(sparql, default_graphs=default_graphs, named_graphs=named_graphs, base_iri=base_iri)
         if isinstance(result, ox.QueryTriples):
             mt = media_type or DEFAULT_GRAPH
             if mt not in RDF_FORMATS or mt in ("application/n-quads", "application/trig"):

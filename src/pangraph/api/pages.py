@@ -1,0 +1,276 @@
+"""HTML pages of the node: the template environment, the landing page and what it summarises.
+
+Every figure on the landing page comes from a SPARQL query over the store (or from the run archive);
+``GET /`` answers HTML or, with ``Accept: application/json``, the same summary as JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import APIRouter, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from pangraph import iri as iris
+from pangraph.api.context import NodeContext, context, in_thread
+from pangraph.api.errors import ApiError
+from pangraph.api.negotiation import HTML, JSON, negotiate
+from pangraph.rdf import PREFIXES, sparql_prefixes
+
+router = APIRouter()
+
+
+# -- templates -----------------------------------------------------------------------------------------
+
+def compact(value: str) -> str:
+    """``dct:title`` for ``http://purl.org/dc/terms/title``; the IRI itself when no prefix fits."""
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if value.startswith(ns) and len(ns) > len(best):
+            best, name = ns, prefix
+    if best:
+        local = value[len(best):]
+        if local and all(c.isalnum() or c in "_-." for c in local):
+            return f"{name}:{local}"
+    return value
+
+
+def template_environment() -> jinja2.Environment:
+    """The Jinja environment of the app's templates (``pangraph/api/templates``), HTML-escaped."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pangraph.api", "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["compact"] = compact
+    env.filters["querystring"] = lambda params: urlencode(params)
+    return env
+
+
+def root_prefix(path: str) -> str:
+    """The relative reference from the page at *path* to the app root (``./``, ``../../``).
+
+    Pages link to ``static/``, ``sparql`` … relatively, so that they work both at the app root and
+    behind a proxy that serves the node under a path prefix (a base such as ``https://host/kg``).
+    """
+    depth = path.count("/") - 1
+    return "../" * depth if depth > 0 else "./"
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+    **data: Any,
+) -> HTMLResponse:
+    """Render *template* with *data*, the node's title and the relative root of the page."""
+    ctx: NodeContext = context(request)
+    page = ctx.templates.get_template(template).render(
+        root=root_prefix(request.url.path),
+        node_title=ctx.config["node.title"],
+        base=ctx.base,
+        **data,
+    )
+    return HTMLResponse(page, status_code=status_code, headers=dict(headers or {}))
+
+
+# -- the landing page -------------------------------------------------------------------------------------
+
+EXAMPLE_QUERIES: tuple[tuple[str, str], ...] = (
+    (
+        "Datasets per experimental technique (PaNET)",
+        sparql_prefixes(["schema", "rdfs"])
+        + "SELECT ?technique (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?dataset) AS ?datasets) WHERE {\n"
+        "  ?dataset schema:measurementTechnique ?technique .\n"
+        "  OPTIONAL { ?technique rdfs:label ?l }\n"
+        "}\nGROUP BY ?technique\nORDER BY DESC(?datasets)\nLIMIT 20\n",
+    ),
+    (
+        "The 20 most recently issued datasets",
+        sparql_prefixes(["dcat", "dct"])
+        + "SELECT ?dataset ?title ?issued WHERE {\n"
+        "  ?dataset a dcat:Dataset ; dct:issued ?issued .\n"
+        "  OPTIONAL { ?dataset dct:title ?title }\n"
+        "}\nORDER BY DESC(?issued)\nLIMIT 20\n",
+    ),
+    (
+        "Where each record graph comes from (provenance)",
+        sparql_prefixes(["prov", "dct", "foaf"])
+        + "SELECT ?graph ?source ?record ?harvested ?dataset WHERE {\n"
+        "  ?graph a prov:Entity ; dct:source ?source ; dct:identifier ?record .\n"
+        "  OPTIONAL { ?graph prov:generatedAtTime ?harvested }\n"
+        "  OPTIONAL { ?graph foaf:primaryTopic ?dataset }\n"
+        "}\nORDER BY DESC(?harvested)\nLIMIT 20\n",
+    ),
+)
+
+SEVERITIES = ("Violation", "Warning", "Info")
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value not in (None, "") else 0
+
+
+def landing_summary(ctx: NodeContext, *, runs_limit: int = 5) -> dict[str, Any]:
+    """What the node holds, from SPARQL queries over the store (blocking; run it in a thread).
+
+    Keys: ``node`` (title, description, base, publisher, extra ``info`` from ``node_info``),
+    ``store`` (quads, named graphs, record graphs, datasets), ``sources`` (records/datasets per
+    source, from the provenance graph), ``facilities`` (per the sources' configured facility),
+    ``techniques`` (top 10 by datasets, PaNET labels from the ontology graph), ``validation``
+    (reports, conforming, results per severity, from the quality graph), ``runs`` (archive),
+    ``links`` and ``examples`` (3 example queries with the link that runs each).
+    """
+    store = ctx.store
+    base = ctx.base
+    prov = ctx.provenance_graph
+    quality = ctx.quality_graph
+    panet = iris.ontology_graph(base, "panet")
+    p = sparql_prefixes(["rdf", "rdfs", "dct", "dcat", "foaf", "prov", "schema", "sh"])
+
+    graphs = store.select(
+        "SELECT (COUNT(?g) AS ?graphs) (SUM(IF(STRSTARTS(STR(?g), "
+        f'"{base}/graph/record/"), 1, 0)) AS ?records) WHERE {{ GRAPH ?g {{}} }}'
+    )[0]
+    datasets = store.select(p + "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a dcat:Dataset }")[0]["n"]
+
+    sources: list[dict[str, Any]] = [
+        {
+            "source": row["source"],
+            "records": _int(row["records"]),
+            "datasets": _int(row["datasets"]),
+            "last_harvested": row["harvested"],
+        }
+        for row in store.select(
+            p
+            + "SELECT ?source (COUNT(DISTINCT ?g) AS ?records) (COUNT(DISTINCT ?d) AS ?datasets) "
+            "(MAX(?h) AS ?harvested) WHERE {\n"
+            f"  GRAPH <{prov}> {{ ?g a prov:Entity ; dct:source ?source .\n"
+            "    OPTIONAL { ?g prov:generatedAtTime ?h } OPTIONAL { ?g foaf:primaryTopic ?topic } }\n"
+            "  BIND(IF(BOUND(?topic) && EXISTS { ?topic a dcat:Dataset }, ?topic, ?none) AS ?d)\n"
+            "} GROUP BY ?source ORDER BY ?source"
+        )
+        if row["source"] is not None
+    ]
+    for s in sources:
+        conf = ctx.config.sources.get(s["source"])
+        s["title"] = (conf.title if conf else None) or s["source"]
+        s["facility"] = conf.facility if conf else None
+
+    facilities: dict[str, dict[str, Any]] = {}
+    for s in sources:
+        if s["facility"]:
+            f = facilities.setdefault(s["facility"], {"facility": s["facility"], "sources": [], "datasets": 0})
+            f["sources"].append(s["source"])
+            f["datasets"] += s["datasets"]
+
+    techniques = [
+        {"technique": row["t"], "label": row["label"], "datasets": _int(row["n"])}
+        for row in store.select(
+            p
+            + "SELECT ?t ?n (SAMPLE(?l) AS ?label) WHERE {\n"
+            "  { SELECT ?t (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d schema:measurementTechnique ?t }\n"
+            "    GROUP BY ?t ORDER BY DESC(?n) STR(?t) LIMIT 10 }\n"
+            f"  OPTIONAL {{ GRAPH <{panet}> {{ ?t rdfs:label ?l }} }}\n"
+            "} GROUP BY ?t ?n ORDER BY DESC(?n) STR(?t)"
+        )
+    ]
+
+    conformance = {
+        row["c"]: _int(row["n"])
+        for row in store.select(
+            p + f"SELECT ?c (COUNT(DISTINCT ?r) AS ?n) WHERE {{ GRAPH <{quality}> {{ "
+            "?r a sh:ValidationReport ; sh:conforms ?c } } GROUP BY ?c"
+        )
+    }
+    severities: dict[str, int] = {}
+    for row in store.select(
+        p + f"SELECT ?sev (COUNT(DISTINCT ?res) AS ?n) WHERE {{ GRAPH <{quality}> {{ "
+        "?res sh:resultSeverity ?sev } } GROUP BY ?sev"
+    ):
+        name = compact(row["sev"] or "").removeprefix("sh:")
+        severities[name] = severities.get(name, 0) + _int(row["n"])
+    validation = {
+        "reports": sum(conformance.values()),
+        "conforming": conformance.get("true", 0),
+        "not_conforming": conformance.get("false", 0),
+        "results": {**{s: 0 for s in SEVERITIES}, **severities},
+    }
+
+    runs = ctx.archive.runs(None, runs_limit) if ctx.archive is not None else []
+    info = dict(ctx.node_info()) if ctx.node_info is not None else {}
+    return {
+        "node": {
+            "title": ctx.config["node.title"],
+            "description": ctx.config["node.description"],
+            "base": base,
+            "publisher": ctx.config["node.publisher"] or None,
+            "info": info,
+        },
+        "store": {
+            "quads": store.count_quads(),
+            "named_graphs": _int(graphs["graphs"]),
+            "record_graphs": _int(graphs["records"]),
+            "datasets": _int(datasets),
+        },
+        "sources": sources,
+        "facilities": list(facilities.values()),
+        "techniques": techniques,
+        "validation": validation,
+        "runs": runs,
+        "links": {
+            "sparql": f"{base}/sparql",
+            "docs": f"{base}/docs",
+            "openapi": f"{base}/openapi.json",
+            "health": f"{base}/health",
+            "runs": f"{base}/api/runs",
+        },
+        "examples": [
+            {"title": title, "query": query, "href": f"{base}/sparql?" + urlencode({"query": query})}
+            for title, query in EXAMPLE_QUERIES
+        ],
+    }
+
+
+def run_columns(runs: list[dict[str, Any]]) -> list[str]:
+    """The keys with scalar values over all *runs*, in order of first appearance (table columns)."""
+    cols: list[str] = []
+    for run in runs:
+        for k, v in run.items():
+            if k not in cols and (v is None or isinstance(v, (str, int, float, bool))):
+                cols.append(k)
+    return cols
+
+
+@router.get(
+    "/",
+    summary="Landing page: what the node holds",
+    description="Node title and description, number of quads and record graphs, datasets per source and "
+    "facility, top experimental techniques (PaNET), the validation summary, the last harvest runs, and "
+    "example queries. HTML by default; JSON with `Accept: application/json`.",
+    response_class=HTMLResponse,
+    responses={200: {"content": {HTML: {}, JSON: {}}}, 406: {"description": "Neither HTML nor JSON is acceptable"}},
+)
+async def landing(request: Request) -> Response:
+    """The landing page (HTML) or its data (JSON)."""
+    ctx = context(request)
+    chosen = negotiate(request.headers.get("accept"), (HTML, JSON))
+    if chosen is None:
+        raise ApiError(406, "Not Acceptable", "the landing page is available as text/html or application/json",
+                       headers={"Vary": "Accept"}, accepted=[HTML, JSON])
+    summary = await in_thread(landing_summary, ctx)
+    headers = {"Vary": "Accept"}
+    if chosen == JSON:
+        return JSONResponse(jsonable_encoder(summary), headers=headers)
+    return render(request, "landing.html", headers=headers, s=summary, run_cols=run_columns(summary["runs"]))
+
+
+# HEAD answers like GET (Linked Data clients check links with it); kept out of the OpenAPI document
+router.add_api_route("/", landing, methods=["HEAD"], include_in_schema=False)

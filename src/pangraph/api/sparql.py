@@ -1,0 +1,370 @@
+"""The SPARQL 1.1 Protocol endpoint at ``/sparql`` (read-only) and its service description.
+
+- Query operation: ``GET ?query=``, ``POST`` ``application/x-www-form-urlencoded`` (``query=``) and
+  ``POST`` ``application/sparql-query`` (the body), with ``default-graph-uri`` / ``named-graph-uri``
+  giving a protocol-specified dataset (it replaces the default dataset and any ``FROM``/``FROM NAMED``).
+  Without them, queries run over the union of all graphs (``GRAPH`` reaches a single one).
+- Result formats by ``Accept`` (with q-values) or ``format=``: SELECT/ASK → SPARQL JSON (default), XML,
+  CSV, TSV; CONSTRUCT/DESCRIBE → Turtle (default), N-Triples, JSON-LD, RDF/XML; browsers that prefer
+  ``text/html`` get an HTML page with the query form and the results. Nothing acceptable → 406.
+- SPARQL Update is refused with **403 Forbidden**: the request is understood (an ``update`` parameter,
+  an ``application/sparql-update`` body, or an update sent as ``query``) but this endpoint is read-only
+  (SPARQL 1.1 Protocol §2.2 leaves the choice of the 4xx code to the service; 403 says "never", where
+  400 would suggest that a corrected request could succeed).
+- ``SERVICE`` (federated query) is refused with 403: Oxigraph would fetch any URL named in it, and the
+  node has no configured peer nodes (DESIGN.md §6 allows SERVICE to configured peers only).
+- Malformed requests → 400 (the parser's message for a malformed query); an unsupported request
+  ``Content-Type`` (or a charset other than UTF-8) → 415; other methods → 405; oversized bodies → 413
+  (``server.max_body_bytes``); queries slower than ``server.query_timeout_s`` → 503.
+- ``GET /sparql`` without any parameter answers the SPARQL service description (Turtle by default, any
+  RDF format by ``Accept``), or an HTML query form for browsers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+import rdflib
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from pangraph.api.context import NodeContext, context, in_thread
+from pangraph.api.errors import ApiError
+from pangraph.api.negotiation import (
+    CSV,
+    FORMAT_IRIS,
+    FORMAT_NAMES,
+    HTML,
+    JSONLD,
+    NTRIPLES,
+    RDF_TYPES,
+    RDFXML,
+    SOLUTION_TYPES,
+    SPARQL_JSON,
+    TSV,
+    TURTLE,
+    media_type_of,
+    negotiate,
+)
+from pangraph.api.pages import EXAMPLE_QUERIES, render
+from pangraph.rdf import DCT, RDF, iri, literal
+from pangraph.store import QueryResult
+
+router = APIRouter()
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+
+_PROLOGUE = re.compile(r"\A(?:\s+|#[^\n\r]*|PREFIX\s*[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*", re.IGNORECASE)
+_FORM = re.compile(
+    r"(SELECT|ASK|CONSTRUCT|DESCRIBE|INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.IGNORECASE
+)
+# strings, IRIs, comments, variables and prefixed names are skipped; only a bare SERVICE keyword counts
+_LEXEMES = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\s]*>'
+    r"|#[^\n]*"
+    r"|[?$]\w+"
+    r"|[A-Za-z_][\w.-]*:[\w.-]*"
+    r"|(?P<service>\bSERVICE\b)",
+    re.IGNORECASE,
+)
+_RDFLIB_FORMATS = {TURTLE: "turtle", NTRIPLES: "nt", JSONLD: "json-ld", RDFXML: "xml"}
+_IRI_OK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+
+
+def query_form(sparql: str) -> str | None:
+    """The query form after the prologue: ``SELECT``, ``ASK``, ``CONSTRUCT``, ``DESCRIBE``, ``UPDATE``
+    (any SPARQL Update operation) or None when it cannot be told (the parser will say why)."""
+    m = _FORM.match(sparql, _PROLOGUE.match(sparql).end())  # type: ignore[union-attr]
+    if not m:
+        return None
+    word = m.group(1).upper()
+    return word if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else "UPDATE"
+
+
+def uses_service(sparql: str) -> bool:
+    """Whether the query holds a ``SERVICE`` clause (federated query), which would make the node fetch
+    other URLs; this node has no configured peers, so the endpoint refuses them (DESIGN.md §6)."""
+    return any(m.group("service") for m in _LEXEMES.finditer(sparql))
+
+
+@dataclass
+class ProtocolRequest:
+    """The parameters of one SPARQL Protocol request, wherever they came from (URL or body)."""
+
+    query: str | None = None
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    format: str | None = None
+    has_params: bool = False
+
+    def dataset(self, ctx: NodeContext) -> dict[str, Any]:
+        """Keyword arguments of :meth:`Store.query`: the protocol-specified dataset (if any) and the base
+        IRI of relative IRIs in the query, which is the endpoint's IRI (SPARQL 1.1 Protocol §2.1.4)."""
+        if not self.default_graphs and not self.named_graphs:
+            return {"base_iri": ctx.endpoint}
+        return {"default_graphs": self.default_graphs, "named_graphs": self.named_graphs, "base_iri": ctx.endpoint}
+
+
+def _read_only(detail: str) -> ApiError:
+    return ApiError(403, "Forbidden", f"this SPARQL endpoint is read-only: {detail}", operation="update")
+
+
+def _protocol_request(params: list[tuple[str, str]]) -> ProtocolRequest:
+    """Check the protocol parameters (all of them: URL and form body) and collect them."""
+    names = [k for k, _ in params]
+    if "update" in names:
+        raise _read_only("SPARQL Update operations are not accepted")
+    queries = [v for k, v in params if k == "query"]
+    if len(queries) > 1:
+        raise ApiError(400, "Bad Request", f"the request holds {len(queries)} 'query' parameters; send exactly one",
+                       parameter="query")
+    formats = [v for k, v in params if k == "format"]
+    if len(formats) > 1:
+        raise ApiError(400, "Bad Request", "the request holds more than one 'format' parameter", parameter="format")
+    req = ProtocolRequest(
+        query=queries[0] if queries else None,
+        default_graphs=[v for k, v in params if k == "default-graph-uri"],
+        named_graphs=[v for k, v in params if k == "named-graph-uri"],
+        format=formats[0] if formats else None,
+        has_params=bool(params),
+    )
+    for g in (*req.default_graphs, *req.named_graphs):
+        if not _IRI_OK.match(g):
+            raise ApiError(400, "Bad Request", f"default-graph-uri/named-graph-uri must be absolute IRIs, got {g!r}",
+                           parameter="default-graph-uri" if g in req.default_graphs else "named-graph-uri")
+    return req
+
+
+def _utf8(body: bytes, what: str) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ApiError(400, "Bad Request", f"the {what} is not valid UTF-8: {e}") from None
+
+
+async def _post_request(request: Request) -> ProtocolRequest:
+    content_type, ct_params = media_type_of(request.headers.get("content-type"))
+    charset = ct_params.get("charset", "utf-8").lower()
+    url_params = list(request.query_params.multi_items())
+    if content_type == SPARQL_UPDATE:
+        raise _read_only("SPARQL Update operations are not accepted")
+    if content_type not in (FORM, SPARQL_QUERY):
+        raise ApiError(
+            415, "Unsupported Media Type",
+            f"POST a query as {FORM} (query=...) or as {SPARQL_QUERY}; got Content-Type "
+            f"{request.headers.get('content-type')!r}",
+            accepted=[FORM, SPARQL_QUERY],
+        )
+    if charset not in ("utf-8", "utf8"):
+        raise ApiError(415, "Unsupported Media Type", f"request bodies must be UTF-8, got charset={charset}",
+                       accepted=[FORM, SPARQL_QUERY])
+    body = await request.body()
+    if content_type == FORM:
+        text = _utf8(body, "form body")
+        try:
+            form = parse_qsl(text, keep_blank_values=True, strict_parsing=False, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError as e:
+            raise ApiError(400, "Bad Request", f"the form body is not valid UTF-8: {e}") from None
+        return _protocol_request(url_params + form)
+    if any(k == "query" for k, _ in url_params):
+        raise ApiError(400, "Bad Request", f"with {SPARQL_QUERY} the query is the body; do not also send 'query' "
+                       "in the URL", parameter="query")
+    req = _protocol_request(url_params)
+    req.query = _utf8(body, "query")
+    req.has_params = True
+    return req
+
+
+# -- the service description ------------------------------------------------------------------------------------
+
+def service_description(ctx: NodeContext) -> str:
+    """The SPARQL 1.1 service description of the endpoint as N-Triples text."""
+    sd = lambda name: iri(SD + name)  # noqa: E731
+    service = iri(ctx.endpoint + "#service")
+    dataset = iri(ctx.endpoint + "#dataset")
+    default_graph = iri(ctx.endpoint + "#default-graph")
+    triples = [
+        (service, RDF.type, sd("Service")),
+        (service, sd("endpoint"), iri(ctx.endpoint)),
+        (service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        (service, sd("feature"), sd("UnionDefaultGraph")),
+        (service, sd("defaultEntailmentRegime"), iri("http://www.w3.org/ns/entailment/Simple")),
+        (service, DCT["title"], literal(ctx.config["node.title"])),
+        (service, DCT["description"], literal(ctx.config["node.description"])),
+        (service, sd("defaultDataset"), dataset),
+        (dataset, RDF.type, sd("Dataset")),
+        (dataset, sd("defaultGraph"), default_graph),
+        (default_graph, RDF.type, sd("Graph")),
+        (default_graph, DCT["description"], literal(
+            "The union of all named graphs of the node (record, provenance, quality, links, ontology graphs).")),
+        (default_graph, iri(VOID + "triples"), literal(ctx.store.count_quads(),
+                                                        datatype="http://www.w3.org/2001/XMLSchema#integer")),
+    ]
+    triples += [(service, sd("resultFormat"), iri(FORMAT_IRIS[t])) for t in (*SOLUTION_TYPES, *RDF_TYPES)]
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
+
+
+def serialize_ntriples(text: str, media_type: str) -> bytes:
+    """Re-serialise a small N-Triples document (the service description) as *media_type*."""
+    g = rdflib.Graph()
+    g.parse(data=text, format="nt")
+    g.bind("sd", SD)
+    g.bind("dct", DCT)
+    g.bind("void", VOID)
+    out = g.serialize(format=_RDFLIB_FORMATS[media_type], encoding="utf-8")
+    return out if isinstance(out, bytes) else out.encode("utf-8")
+
+
+# -- running a query -----------------------------------------------------------------------------------------------
+
+def _media_type(req: ProtocolRequest, kind: str, accept: str | None) -> str:
+    """The media type of the response: ``format=`` first, then ``Accept``; 406 when nothing fits."""
+    offers = (*SOLUTION_TYPES, HTML) if kind in ("solutions", "boolean") else (*RDF_TYPES, HTML)
+    if req.format is not None:
+        name = req.format.strip().lower()
+        if name in FORMAT_NAMES:
+            chosen = FORMAT_NAMES[name][0 if kind in ("solutions", "boolean") else 1]
+        elif "/" in name:
+            chosen = name if name in offers else None
+        else:
+            raise ApiError(400, "Bad Request", f"unknown format {req.format!r}; use one of "
+                           f"{', '.join(FORMAT_NAMES)} or a media type", parameter="format")
+        if chosen is None:
+            raise ApiError(406, "Not Acceptable", f"a {kind} result cannot be written as {req.format!r}; "
+                           f"available: {', '.join(offers)}", headers={"Vary": "Accept"}, accepted=list(offers))
+        return chosen
+    chosen = negotiate(accept, offers)
+    if chosen is None:
+        raise ApiError(406, "Not Acceptable", f"a {kind} result is available as {', '.join(offers)}; none of them "
+                       f"is acceptable (Accept: {accept})", headers={"Vary": "Accept"}, accepted=list(offers))
+    return chosen
+
+
+def _content_type(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8" if media_type in (TURTLE, CSV, TSV, HTML) else media_type
+
+
+def _result_table(result: QueryResult) -> dict[str, Any]:
+    """SPARQL JSON results as columns and rows for the HTML page."""
+    data = orjson.loads(result.body)
+    if "boolean" in data:
+        return {"boolean": data["boolean"]}
+    return {"columns": data["head"].get("vars", []), "rows": data["results"]["bindings"]}
+
+
+async def _answer(request: Request, req: ProtocolRequest) -> Response:
+    ctx = context(request)
+    accept = request.headers.get("accept")
+    query = req.query
+    if query is None or not query.strip():
+        if request.method in ("GET", "HEAD") and not req.has_params:
+            return await _no_query(request)
+        raise ApiError(400, "Bad Request", "no query: send one as 'query' (GET or form POST) or as an "
+                       f"{SPARQL_QUERY} body", parameter="query")
+    form = query_form(query)
+    if form == "UPDATE":
+        raise _read_only("the request holds a SPARQL Update, not a query")
+    if uses_service(query):
+        raise ApiError(403, "Forbidden", "federated queries (SERVICE) are not allowed on this node: it has no "
+                       "configured peer nodes", operation="service")
+    kind = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}.get(form or "")
+    headers = {"Vary": "Accept"}
+    if kind is None:  # not recognisable: let the parser tell the client what is wrong
+        result = await in_thread(ctx.store.query, query, timeout_s=ctx.query_timeout_s, **req.dataset(ctx))
+        return Response(result.body, media_type=_content_type(result.media_type), headers=headers)
+    media_type = _media_type(req, kind, accept)
+    if media_type == HTML:
+        shown = SPARQL_JSON if kind != "graph" else TURTLE
+        result = await in_thread(ctx.store.query, query, media_type=shown, timeout_s=ctx.query_timeout_s,
+                                 **req.dataset(ctx))
+        table = _result_table(result) if kind != "graph" else {"text": result.body.decode("utf-8")}
+        return render(request, "sparql.html", headers=headers, query=query, kind=kind, result=table,
+                      max_rows=ctx.max_html_rows, examples=EXAMPLE_QUERIES)
+    result = await in_thread(ctx.store.query, query, media_type=media_type, timeout_s=ctx.query_timeout_s,
+                             **req.dataset(ctx))
+    return Response(result.body, media_type=_content_type(result.media_type), headers=headers)
+
+
+async def _no_query(request: Request) -> Response:
+    """``GET /sparql`` without parameters: the service description, or the query form for browsers."""
+    ctx = context(request)
+    chosen = negotiate(request.headers.get("accept"), (*RDF_TYPES, HTML))
+    headers = {"Vary": "Accept"}
+    if chosen == HTML:
+        return render(request, "sparql.html", headers=headers, query=EXAMPLE_QUERIES[0][1], kind=None, result=None,
+                      max_rows=ctx.max_html_rows, examples=EXAMPLE_QUERIES)
+    if chosen is None:
+        raise ApiError(400, "Bad Request", "no query: send one as 'query' (GET or form POST) or as an "
+                       f"{SPARQL_QUERY} body; GET without parameters answers the service description "
+                       f"({', '.join(RDF_TYPES)})", headers=headers, parameter="query")
+    text = await in_thread(service_description, ctx)
+    body = await in_thread(serialize_ntriples, text, chosen)
+    return Response(body, media_type=_content_type(chosen), headers=headers)
+
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Query results, or the service description (GET without parameters)",
+          "content": {t: {} for t in (*SOLUTION_TYPES, *RDF_TYPES, HTML)}},
+    400: {"description": "Malformed query or request (the parser's message in `error.detail`)"},
+    403: {"description": "SPARQL Update is refused: the endpoint is read-only"},
+    406: {"description": "No acceptable result format"},
+    413: {"description": "Request body larger than `server.max_body_bytes`"},
+    415: {"description": "POST with a Content-Type other than form or application/sparql-query, or not UTF-8"},
+    503: {"description": "The query ran longer than `server.query_timeout_s`"},
+}
+_DESCRIPTION = (__doc__ or "").split("\n\n", 1)[1]
+
+
+@router.get("/sparql", summary="SPARQL 1.1 query (GET)", description=_DESCRIPTION, response_class=Response,
+            responses=_RESPONSES)
+async def sparql_get(
+    request: Request,
+    query: str | None = Query(None, description="The SPARQL query"),
+    default_graph_uri: list[str] = Query([], alias="default-graph-uri", description="Default graph(s) of the dataset"),
+    named_graph_uri: list[str] = Query([], alias="named-graph-uri", description="Named graph(s) of the dataset"),
+    format: str | None = Query(None, description="json, xml, csv, tsv, turtle, ntriples, jsonld, rdfxml, html "
+                               "(overrides Accept)"),
+) -> Response:
+    """SPARQL query via GET (or the service description without parameters)."""
+    return await _answer(request, _protocol_request(list(request.query_params.multi_items())))
+
+
+@router.post(
+    "/sparql",
+    summary="SPARQL 1.1 query (POST)",
+    description=_DESCRIPTION,
+    response_class=Response,
+    responses=_RESPONSES,
+    openapi_extra={"requestBody": {"required": True, "content": {
+        FORM: {"schema": {"type": "object", "properties": {
+            "query": {"type": "string"}, "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+            "named-graph-uri": {"type": "array", "items": {"type": "string"}}, "format": {"type": "string"}},
+            "required": ["query"]}},
+        SPARQL_QUERY: {"schema": {"type": "string"}},
+    }}},
+)
+async def sparql_post(request: Request) -> Response:
+    """SPARQL query via POST (URL-encoded form or a direct ``application/sparql-query`` body)."""
+    return await _answer(request, await _post_request(request))
+
+
+router.add_api_route("/sparql", sparql_get, methods=["HEAD"], include_in_schema=False)
+
+
+@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH", "OPTIONS"], include_in_schema=False)
+async def sparql_other_methods(request: Request) -> Response:
+    """The protocol has GET and POST only (W3C test ``bad_query_method``)."""
+    raise ApiError(405, "Method Not Allowed", f"{request.method} is not allowed on /sparql; use GET or POST",
+                   headers={"Allow": "GET, POST"})
