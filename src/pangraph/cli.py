@@ -189,7 +189,8 @@ def runs(obj: _Ctx, source: str | None, as_json: bool, limit: int) -> None:
 @main.command()
 @click.option("--source", help="Only the records of this source.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True)
-@click.option("--recheck", is_flag=True, help="Validate the stored record graphs again before reporting.")
+@click.option("--recheck", is_flag=True,
+              help="First rebuild the records from the archive with the current mappings and profiles.")
 @click.pass_obj
 def validate(obj: _Ctx, source: str | None, fmt: str, recheck: bool) -> None:
     """Report the SHACL validation results of the stored records. Exit 0 conforms, 1 does not, 2 failure."""
@@ -198,7 +199,7 @@ def validate(obj: _Ctx, source: str | None, fmt: str, recheck: bool) -> None:
     try:
         with obj.node() as node:
             if recheck:
-                node.revalidate(source=source, progress=_progress("validate"))
+                node.recrosswalk(source=source, progress=_progress("validate"))
                 click.echo("", err=True)
             summary = quality_summary(node, source=source)
             click.echo(summary.render(fmt))

@@ -124,6 +124,14 @@ class Node:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def info(self) -> dict[str, str]:
+        """Facts about the node's vocabularies and rules, for the landing page."""
+        return {
+            "PaNET": f"{self.techniques.version or '?'} — {self.techniques.origin}",
+            "mapping version": self.mappings.version,
+            "validation profiles": ", ".join(f"{n} {v}" for n, v in sorted(self.validator.profile_versions.items())),
+        }
+
     # -- graph names ----------------------------------------------------------------------------
 
     def record_graph(self, source: str, identifier: str) -> str:

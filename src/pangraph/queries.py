@@ -19,10 +19,12 @@ PREFIX panet:  <http://purl.org/pan-science/PaNET/>
 SELECT DISTINCT ?dataset ?title ?techniqueLabel ?facility WHERE {
   ?technique rdfs:subClassOf* panet:PaNET01124 .
   ?dataset schema:measurementTechnique ?technique ;
-           dct:title ?title ;
+           dct:title ?t ;
            dct:publisher ?publisher .
-  ?publisher foaf:name ?facility .
+  ?publisher foaf:name ?name .
   OPTIONAL { ?technique rdfs:label ?techniqueLabel }
+  BIND(STR(?t) AS ?title)        # names and titles may come with or without a language tag
+  BIND(STR(?name) AS ?facility)
 }
 ORDER BY ?facility ?title
 """
