@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +180,11 @@ def test_openapi_documents_the_routes(client: TestClient) -> None:
     assert "application/sparql-query" in paths["/sparql"]["post"]["requestBody"]["content"]
     docs = client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    # offline: every script and stylesheet of the docs page is served by the node, none by a CDN
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text) + re.findall(r"url: '([^']+)'", docs.text)
+    assert assets and not [a for a in assets if a.startswith(("http:", "https:", "//"))], assets
+    for a in assets:
+        assert client.get("/" + a.lstrip("./")).status_code == 200, a
 
 
 def test_errors_share_one_shape(client: TestClient) -> None:

@@ -8,6 +8,7 @@ No store library is imported here.
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, NamedTuple
 
 Term = str  # an N-Triples term: <iri>, _:label or a literal
@@ -25,18 +26,22 @@ class Namespace:
     Deliberately not a ``str`` subclass: ``DCT.title`` must be the term, never ``str.title``.
     """
 
-    __slots__ = ("_base",)
+    __slots__ = ("_base", "_terms")
 
     def __init__(self, base: str) -> None:
         self._base = base
+        self._terms: dict[str, Term] = {}
 
     def __getattr__(self, name: str) -> Term:
         if name.startswith("__"):
             raise AttributeError(name)
-        return iri(self._base + name)
+        return self[name]
 
     def __getitem__(self, name: str) -> Term:
-        return iri(self._base + name)
+        term = self._terms.get(name)
+        if term is None:
+            term = self._terms[name] = iri(self._base + name)
+        return term
 
     def __str__(self) -> str:
         return self._base
@@ -84,14 +89,13 @@ def sparql_prefixes(names: Iterable[str] | None = None) -> str:
     return "".join(f"PREFIX {k}: <{v}>\n" for k, v in keys.items())
 
 
-_IRI_FORBIDDEN = {c: f"%{ord(c):02X}" for c in '<>"{}|^`\\ '}
-_IRI_FORBIDDEN.update({chr(i): f"%{i:02X}" for i in range(0x21)})
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\\s]')  # \s: Unicode spaces too (no parser likes them)
 
 
 def iri(value: str) -> Term:
     """The N-Triples term of an IRI; characters N-Triples forbids in IRIs are percent-encoded."""
-    if any(c in _IRI_FORBIDDEN for c in value):
-        value = "".join(_IRI_FORBIDDEN.get(c, c) for c in value)
+    if _IRI_FORBIDDEN.search(value):
+        value = _IRI_FORBIDDEN.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8")), value)
     return f"<{value}>"
 
 
@@ -103,21 +107,23 @@ def iri_value(term: Term) -> str:
 
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+_NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f\ud800-\udfff]')
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    c = m.group()
+    e = _ESCAPES.get(c)
+    if e is not None:
+        return e
+    if 0xD800 <= ord(c) <= 0xDFFF:  # lone surrogates cannot be encoded
+        return "\\uFFFD"
+    return f"\\u{ord(c):04X}"
 
 
 def _escape(text: str) -> str:
-    out = []
-    for c in text:
-        e = _ESCAPES.get(c)
-        if e is not None:
-            out.append(e)
-        elif ord(c) < 0x20 or ord(c) == 0x7F:
-            out.append(f"\\u{ord(c):04X}")
-        elif 0xD800 <= ord(c) <= 0xDFFF:  # lone surrogates cannot be encoded
-            out.append("\\uFFFD")
-        else:
-            out.append(c)
-    return "".join(out)
+    if not _NEEDS_ESCAPE.search(text):
+        return text
+    return _NEEDS_ESCAPE.sub(_escape_char, text)
 
 
 def literal(value: object, *, datatype: str | None = None, lang: str | None = None) -> Term:

@@ -15,7 +15,10 @@ from fastapi import FastAPI, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+import swagger_ui_bundle
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -148,11 +151,22 @@ def create_app(
         description=config["node.description"] + "\n\nSPARQL 1.1 endpoint, Linked Data for every minted IRI "
         f"(`{config.base}/id/...`) and named graph (`{config.base}/graph/...`), node facts and run reports.",
         version=pangraph.__version__,
+        docs_url=None,  # served below from the swagger-ui-bundle package: no CDN, works offline
+        redoc_url=None,
     )
     app.state.ctx = ctx
     app.add_middleware(BodyLimitMiddleware, max_bytes=int(config["server.max_body_bytes"]))
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(files("pangraph.api") / "static")), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        """The OpenAPI documentation (Swagger UI), with its assets served by the node itself."""
+        return get_swagger_ui_html(openapi_url="openapi.json", title=f"{config['node.title']} — API",
+                                   swagger_js_url="docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="docs-assets/favicon-32x32.png")
     app.include_router(pages.router, tags=["node"])
     app.include_router(sparql.router, tags=["SPARQL"])
     app.include_router(linkeddata.router, tags=["Linked Data"])

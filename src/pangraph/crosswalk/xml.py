@@ -52,16 +52,15 @@ def namespace(element: Element) -> str:
 
 
 def children(element: Element, name: str | None = None) -> list[Element]:
-    """Child elements, optionally only those with local name *name*."""
-    return [c for c in element if isinstance(c.tag, str) and (name is None or local_name(c) == name)]
+    """Child elements, optionally only those with local name *name* (in any namespace)."""
+    if name is None:
+        return list(element.iterchildren(etree.Element))
+    return list(element.iterchildren("{*}" + name))  # lxml matches the local name in C
 
 
 def child(element: Element, name: str) -> Element | None:
     """The first child element with local name *name*, or None."""
-    for c in element:
-        if isinstance(c.tag, str) and local_name(c) == name:
-            return c
-    return None
+    return next(element.iterchildren("{*}" + name), None)
 
 
 def attr(element: Element, name: str) -> str | None:

@@ -41,6 +41,21 @@ _UPDATE_KEYWORDS = re.compile(
 )
 
 
+def _as_nquads(ntriples_text: str, graph: str) -> str:
+    """N-Triples text (one statement a line, as :func:`pangraph.rdf.ntriples` writes it) as
+    N-Quads in *graph*."""
+    suffix = f" <{graph}> .\n"
+    out = []
+    for line in ntriples_text.splitlines():
+        statement = line.rstrip()
+        if not statement or statement.startswith("#"):
+            continue
+        if statement.endswith("."):
+            statement = statement[:-1].rstrip()
+        out.append(statement + suffix)
+    return "".join(out)
+
+
 def _plain(term: object) -> str | None:
     if term is None:
         return None
@@ -77,28 +92,39 @@ class OxigraphStore:
     # -- writes ---------------------------------------------------------------------------------
 
     def apply(self, writes: Sequence[GraphWrite], *, provenance_graph: str, quality_graph: str) -> None:
+        """Replace what each record contributes: first one update (one transaction) removes the
+        record graph, provenance and quality statements of the records that are already in the
+        store, then one bulk load adds the new statements (2-3× faster than a transactional insert).
+
+        Not atomic as a whole: a process killed between the two steps leaves those records absent
+        until the next run re-applies them — which the archive guarantees (their ``loaded_hash`` is
+        only advanced after this returns), and a re-apply is idempotent."""
         if not writes:
             return
-        ops: list[str] = []
-        inserts: list[str] = []
+        prov = ox.NamedNode(provenance_graph)
+        removals: list[str] = []
         for w in writes:
-            g = f"<{w.graph}>"
-            ops.append(f"DROP SILENT GRAPH {g}")
-            ops.append(f"DELETE WHERE {{ GRAPH <{provenance_graph}> {{ {g} ?p ?o }} }}")
-            ops.append(
+            g = ox.NamedNode(w.graph)
+            known = self._store.contains_named_graph(g) or next(
+                iter(self._store.quads_for_pattern(g, None, None, prov)), None) is not None
+            if not known:
+                continue
+            removals.append(f"DROP SILENT GRAPH <{w.graph}>")
+            removals.append(f"DELETE WHERE {{ GRAPH <{provenance_graph}> {{ <{w.graph}> ?p ?o }} }}")
+            removals.append(
                 f"DELETE {{ GRAPH <{quality_graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{quality_graph}> "
-                f"{{ ?s <{DQV_COMPUTED_ON}> {g} . ?s ?p ?o }} }}"
+                f"{{ ?s <{DQV_COMPUTED_ON}> <{w.graph}> . ?s ?p ?o }} }}"
             )
-            if w.data:
-                inserts.append(f"GRAPH {g} {{\n{w.data}}}")
-            if w.provenance:
-                inserts.append(f"GRAPH <{provenance_graph}> {{\n{w.provenance}}}")
-            if w.quality:
-                inserts.append(f"GRAPH <{quality_graph}> {{\n{w.quality}}}")
-        if inserts:
-            ops.append("INSERT DATA {\n" + "\n".join(inserts) + "\n}")
+        chunks: list[str] = []
+        for w in writes:
+            for graph, text in ((w.graph, w.data), (provenance_graph, w.provenance), (quality_graph, w.quality)):
+                if text:
+                    chunks.append(_as_nquads(text, graph))
         try:
-            self._store.update(" ;\n".join(ops))  # one update = one transaction
+            if removals:
+                self._store.update(" ;\n".join(removals))
+            if chunks:
+                self._store.bulk_load("".join(chunks).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
         except (SyntaxError, ValueError) as e:
             raise StoreError(f"could not write {len(writes)} record graph(s) (first {writes[0].graph}): {e}") from None
         except OSError as e:
