@@ -247,7 +247,7 @@ def test_kill_9_at_any_point_then_rerun_gives_exactly_the_uninterrupted_graph(tm
 
         # kill -9 at several points spread over a run, then run again to the end
         kills = 0
-        for i, fraction in enumerate((0.35, 0.55, 0.7, 0.85, 0.95)):
+        for i, fraction in enumerate((0.2, 0.35, 0.5, 0.65, 0.8, 0.95)):
             run_dir = tmp_path / f"killed-{i}"
             run_dir.mkdir()
             cfg = write_config(run_dir, {"src": {"url": server.url}}, batch_size=3)
@@ -262,4 +262,4 @@ def test_kill_9_at_any_point_then_rerun_gives_exactly_the_uninterrupted_graph(tm
             with node_for(cfg) as node:
                 assert_same_graphs(reference, dataset_view(node))
                 assert node.archive.count("src") == 40
-        assert kills >= 3, "most kills must land while the harvest runs"
+        assert kills >= 4, "most kills must land while the harvest runs"

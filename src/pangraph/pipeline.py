@@ -160,14 +160,16 @@ class Node:
         )
 
     def ensure_ontologies(self) -> None:
-        """Load the ontologies when their graphs are missing or hold another PaNET version."""
-        graph = ids.ontology_graph(self.config.base, "panet")
+        """Load the ontologies when a graph is missing or holds another version (PaNET's
+        ``owl:versionInfo``): checked for each graph, so a run killed between two loads repairs it."""
+        panet = ids.ontology_graph(self.config.base, "panet")
+        own = ids.ontology_graph(self.config.base, "pangraph")
         version = self.techniques.version or ""
         have = self.store.select(
-            f"SELECT ?v WHERE {{ GRAPH <{graph}> {{ ?o a <http://www.w3.org/2002/07/owl#Ontology> ; "
+            f"SELECT ?v WHERE {{ GRAPH <{panet}> {{ ?o a <http://www.w3.org/2002/07/owl#Ontology> ; "
             f"<http://www.w3.org/2002/07/owl#versionInfo> ?v }} }} LIMIT 1"
         )
-        if not have or have[0]["v"] != version:
+        if not have or have[0]["v"] != version or not self.store.has_graph(own):
             self.load_ontologies()
 
     # -- the core: load what is pending -------------------------------------------------------------

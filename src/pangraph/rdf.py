@@ -146,8 +146,7 @@ def bnode(label: str) -> Term:
     return f"_:{safe}"
 
 
-def ntriples(triples: Iterable[tuple[Term, Term, Term]]) -> str:
-    """Serialise triples as N-Triples text (one statement a line, order kept, duplicates dropped)."""
+def _lines(triples: Iterable[tuple[Term, Term, Term]], end: str) -> str:
     seen: set[tuple[str, str, str]] = set()
     lines = []
     for t in triples:
@@ -155,19 +154,15 @@ def ntriples(triples: Iterable[tuple[Term, Term, Term]]) -> str:
         if key in seen:
             continue
         seen.add(key)
-        lines.append(f"{t[0]} {t[1]} {t[2]} .\n")
+        lines.append(f"{t[0]} {t[1]} {t[2]}{end}")
     return "".join(lines)
+
+
+def ntriples(triples: Iterable[tuple[Term, Term, Term]]) -> str:
+    """Serialise triples as N-Triples text (one statement a line, order kept, duplicates dropped)."""
+    return _lines(triples, " .\n")
 
 
 def nquads(triples: Iterable[tuple[Term, Term, Term]], graph: str) -> str:
     """Serialise triples as N-Quads text in the named graph *graph* (an IRI string)."""
-    g = iri(graph)
-    seen: set[tuple[str, str, str]] = set()
-    lines = []
-    for t in triples:
-        key = (t[0], t[1], t[2])
-        if key in seen:
-            continue
-        seen.add(key)
-        lines.append(f"{t[0]} {t[1]} {t[2]} {g} .\n")
-    return "".join(lines)
+    return _lines(triples, f" {iri(graph)} .\n")

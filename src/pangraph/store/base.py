@@ -79,6 +79,9 @@ class Store(Protocol):
 
     def named_graphs(self) -> Iterator[str]: ...
 
+    def has_graph(self, graph: str) -> bool:
+        """Whether the named graph *graph* holds any statement."""
+
     def graph_ntriples(self, graph: str) -> str:
         """The content of one named graph as N-Triples."""
 

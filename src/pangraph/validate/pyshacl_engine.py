@@ -58,6 +58,8 @@ _SH = rdflib.Namespace(SH.raw(""))
 _SEVERITY = {_SH.Violation: "Violation", _SH.Warning: "Warning", _SH.Info: "Info"}
 _PATH_UNARY = {_SH.inversePath: "inv", _SH.zeroOrMorePath: "*", _SH.oneOrMorePath: "+", _SH.zeroOrOnePath: "?"}
 
+_RDF_TYPE = RDF.type
+
 DEFAULT_BATCH_SIZE = 500
 
 
@@ -71,35 +73,46 @@ class _Targets:
     nodes: set[Node] = field(default_factory=set)
     advanced: bool = False
 
-    def selects(self, node: Node, rec: "_Record") -> bool:
-        """Whether *node* is a focus node of this shape in the record *rec* alone."""
+    def selects(self, node: Node, index: "_Index") -> bool:
+        """Whether *node* is a focus node of this shape in a record alone (*index*: :meth:`_Record.index`)."""
         if self.advanced or node in self.nodes:
             return True
-        types, subject_of, object_of = rec.index()
+        types, subject_of, object_of = index
         return (not self.classes.isdisjoint(types.get(node, ()))
                 or any((node, p) in subject_of for p in self.subjects_of)
                 or any((p, node) in object_of for p in self.objects_of))
 
 
+#: what attribution reads about a record: node → its rdf:types, (subject, predicate) and (predicate, object) pairs
+_Index = tuple[dict[Node, set[Node]], set[tuple[Node, Node]], set[tuple[Node, Node]]]
+
+
 @dataclass
 class _Record:
     graph: str
-    triples: list[tuple[Node, Node, Node]]  # the record's statements, as rdflib terms
+    triples: list[tuple[Node, Node, Node]]  # the record's statements as rdflib terms (a repeated line: twice)
     labels: dict[BNode, str]  # blank node → its label in the record's N-Triples
     described: dict[Node, frozenset]  # IRI → the (predicate, object)s the record states about it
     nodes: set[Node]  # the IRIs and blank nodes the record mentions (subjects and objects)
-    _index: tuple[dict[Node, set[Node]], set[tuple[Node, Node]], set[tuple[Node, Node]]] | None = None
+    _index: _Index | None = None
 
-    def index(self) -> tuple[dict[Node, set[Node]], set[tuple[Node, Node]], set[tuple[Node, Node]]]:
-        """node → its ``rdf:type``s, the (subject, predicate) pairs and the (predicate, object) pairs of the
-        record (built on first use: only records that receive a result need it)."""
+    def index(self, subject_preds: frozenset[Node], object_preds: frozenset[Node]) -> _Index:
+        """node → its ``rdf:type``s, and the (subject, predicate) and (predicate, object) pairs of the record's
+        statements with a predicate in *subject_preds* / *object_preds* (the ``sh:targetSubjectsOf`` /
+        ``sh:targetObjectsOf`` predicates, the same on every call). Built on first use: only records that
+        receive a result need it."""
         if self._index is None:
             types: dict[Node, set[Node]] = {}
+            subject_of: set[tuple[Node, Node]] = set()
+            object_of: set[tuple[Node, Node]] = set()
             for s_, p_, o_ in self.triples:
-                if p_ == RDF.type:
+                if p_ == _RDF_TYPE:
                     types.setdefault(s_, set()).add(o_)
-            self._index = (types, {(s_, p_) for s_, p_, _ in self.triples},
-                           {(p_, o_) for _, p_, o_ in self.triples})
+                if p_ in subject_preds:
+                    subject_of.add((s_, p_))
+                if p_ in object_preds:
+                    object_of.add((p_, o_))
+            self._index = (types, subject_of, object_of)
         return self._index
 
 
@@ -136,6 +149,9 @@ class Validator:
                 self._background.setdefault(s_, []).append((s_, p_, o_))
         self._advanced = (None, _SH.target, None) in self._shapes
         self._roots = self._target_index()
+        targets = [t for ts in self._roots.values() for t in ts]
+        self._subject_preds = frozenset(p for t in targets for p in t.subjects_of)
+        self._object_preds = frozenset(p for t in targets for p in t.objects_of)
 
     @property
     def profile_versions(self) -> dict[str, str]:
@@ -262,7 +278,8 @@ class Validator:
         targets = self._roots.get(shape) if shape is not None else None
         if not targets:
             return True  # a shape we cannot trace to its targets: the focus node occurs in the record
-        return any(t.selects(focus, rec) for t in targets)
+        index = rec.index(self._subject_preds, self._object_preds)
+        return any(t.selects(focus, index) for t in targets)
 
 
 # --- parsing -------------------------------------------------------------------------------------------------
@@ -346,7 +363,6 @@ def _parse_record(graph: str, text: str, terms: _Terms | None = None) -> _Record
             raise ValidationEngineError(f"the record graph is not valid N-Triples: {exc}", record=graph) from exc
         read = list(data), context
     triples, bnodes = read
-    triples = list(dict.fromkeys(triples))  # a statement given twice is one statement (as in a graph)
     described: dict[Node, set] = {}
     nodes: set[Node] = set()
     for s, p, o in triples:
