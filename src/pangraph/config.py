@@ -73,34 +73,60 @@ SETTINGS: tuple[Setting, ...] = (
 
 _BY_NAME = {s.name: s for s in SETTINGS}
 
-# Keys allowed in one [sources.NAME] table, with their meaning.
+# Keys allowed in one [sources.NAME] table, with their meaning. `kind` picks the protocol; the keys a
+# kind accepts are listed in SOURCE_KINDS.
 SOURCE_KEYS: dict[str, str] = {
-    "kind": "Protocol of the source: 'oai-pmh' (default).",
-    "url": "Base URL of the OAI-PMH endpoint.",
-    "metadata_prefix": "oai_datacite | datacite | oai_dc (default oai_datacite).",
+    "kind": "Protocol of the source (default 'oai-pmh'); see the kinds below.",
+    "url": "Base URL of the endpoint (every kind but 'files').",
+    "metadata_prefix": "OAI-PMH metadataPrefix: oai_datacite | datacite | oai_dc | rdf (TeSS Bioschemas RDF/XML).",
     "set": "OAI set to harvest (optional).",
     "from": "Earliest datestamp to harvest on the very first run (optional).",
     "facility": "Facility that the source belongs to (a name or a ROR IRI), stored in provenance.",
     "title": "Human-readable name of the source.",
+    "entities": "JSON APIs: which collections to harvest (e.g. [\"Datasets\", \"Documents\", \"Instruments\"]).",
+    "page_size": "JSON APIs: records per page (default 100).",
+    "client_id": "datacite-rest: the DataCite client (repository) id, e.g. 'inist.esrf'.",
+    "query": "datacite-rest: an extra DataCite query (`query=` parameter).",
+    "path": "files: a file, folder or glob (relative to the config file).",
+    "format": "files: the format of the files (see the 'files' kind).",
+    "timeout_s": "Per-source HTTP timeout in seconds (overrides harvest.timeout_s).",
 }
+
+#: kind → (keys it accepts besides kind/title/facility/from, keys it needs, what it is)
+SOURCE_KINDS: dict[str, tuple[frozenset[str], frozenset[str], str]] = {
+    "oai-pmh": (frozenset({"url", "metadata_prefix", "set", "timeout_s"}), frozenset({"url"}),
+                "OAI-PMH 2.0 (ICAT, SciCat, DataCite, TeSS providers)"),
+    "panosc-search-api": (frozenset({"url", "entities", "page_size", "timeout_s"}), frozenset({"url"}),
+                          "PaNOSC search API (LoopBack JSON: /Datasets, /Documents, /Instruments)"),
+    "scicat": (frozenset({"url", "entities", "page_size", "timeout_s"}), frozenset({"url"}),
+               "SciCat backend REST API (Datasets, PublishedData, Instruments, Proposals, Samples, OrigDatablocks)"),
+    "datacite-rest": (frozenset({"url", "client_id", "query", "page_size", "timeout_s"}), frozenset({"url"}),
+                      "DataCite REST API /dois pages (JSON), following links.next"),
+    "tess": (frozenset({"url", "entities", "page_size", "timeout_s"}), frozenset({"url"}),
+             "TeSS JSON-API (materials, events), following links.next"),
+    "files": (frozenset({"path", "format", "metadata_prefix"}), frozenset({"path", "format"}),
+              "local files in a known format (dumps, CodeMeta, CITATION.cff, curated software lists …)"),
+}
+COMMON_SOURCE_KEYS = frozenset({"kind", "title", "facility", "from"})
 
 
 @dataclass(frozen=True)
 class SourceConfig:
-    """One declared source: ``[sources.NAME]`` in pangraph.toml."""
+    """One declared source: ``[sources.NAME]`` in pangraph.toml. Kind-specific keys are in ``options``."""
 
     name: str
-    url: str
+    url: str = ""
     kind: str = "oai-pmh"
     metadata_prefix: str = "oai_datacite"
     set: str | None = None
     from_: str | None = None
     facility: str | None = None
     title: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_PREFIXES = ("oai_datacite", "datacite", "oai_dc")
+_PREFIXES = ("oai_datacite", "datacite", "oai_dc", "rdf")
 
 
 @dataclass(frozen=True)
@@ -208,24 +234,30 @@ def _parse_sources(raw: Any, origin: str) -> dict[str, SourceConfig]:
             raise ConfigError(f"{origin}: source name {name!r} must match {_SOURCE_NAME.pattern}", field=where)
         if not isinstance(table, dict):
             raise ConfigError(f"{origin}: [{where}] must be a table", field=where)
-        unknown = set(table) - set(SOURCE_KEYS)
+        kind = table.get("kind", "oai-pmh")
+        if kind not in SOURCE_KINDS:
+            raise ConfigError(f"{origin}: [{where}] kind {kind!r} is not one of {sorted(SOURCE_KINDS)}",
+                              field=f"{where}.kind")
+        allowed, needed, _ = SOURCE_KINDS[kind]
+        unknown = set(table) - allowed - COMMON_SOURCE_KEYS
         if unknown:
             raise ConfigError(
-                f"{origin}: unknown key(s) {sorted(unknown)} in [{where}]; allowed: {sorted(SOURCE_KEYS)}",
-                field=where,
-            )
-        url = table.get("url")
-        if not isinstance(url, str) or not re.match(r"^https?://", url):
+                f"{origin}: unknown key(s) {sorted(unknown)} in [{where}] (kind {kind}); allowed: "
+                f"{sorted(allowed | COMMON_SOURCE_KEYS)}", field=where)
+        missing = needed - set(table)
+        if missing:
+            raise ConfigError(f"{origin}: [{where}] (kind {kind}) needs {sorted(missing)}", field=where)
+        url = table.get("url", "")
+        if "url" in needed and (not isinstance(url, str) or not re.match(r"^https?://", url)):
             raise ConfigError(f"{origin}: [{where}] needs url = \"http(s)://...\"", field=f"{where}.url")
-        kind = table.get("kind", "oai-pmh")
-        if kind != "oai-pmh":
-            raise ConfigError(f"{origin}: [{where}] kind {kind!r} is not supported (oai-pmh)", field=f"{where}.kind")
         prefix = table.get("metadata_prefix", "oai_datacite")
-        if prefix not in _PREFIXES:
+        if kind == "oai-pmh" and prefix not in _PREFIXES:
             raise ConfigError(
                 f"{origin}: [{where}] metadata_prefix {prefix!r} not one of {list(_PREFIXES)}",
                 field=f"{where}.metadata_prefix",
             )
+        options = {k: v for k, v in table.items()
+                   if k not in COMMON_SOURCE_KEYS and k not in ("url", "metadata_prefix", "set")}
         out[name] = SourceConfig(
             name=name,
             url=url,
@@ -235,6 +267,7 @@ def _parse_sources(raw: Any, origin: str) -> dict[str, SourceConfig]:
             from_=table.get("from") or None,
             facility=table.get("facility") or None,
             title=table.get("title") or None,
+            options=options,
         )
     return out
 
@@ -301,4 +334,10 @@ def settings_markdown() -> str:
     rows.append("")
     for k, v in SOURCE_KEYS.items():
         rows.append(f"- `{k}`: {v}")
+    rows.append("")
+    rows.append("Source kinds (`kind = ...`) and the keys each accepts besides `kind`, `title`, `facility`, `from`:")
+    rows.append("")
+    for kind, (allowed, needed, what) in SOURCE_KINDS.items():
+        keys = ", ".join(f"`{k}`" + (" (required)" if k in needed else "") for k in sorted(allowed))
+        rows.append(f"- `{kind}`: {what}. Keys: {keys}.")
     return "\n".join(rows)

@@ -126,8 +126,10 @@ class Node:
 
     def info(self) -> dict[str, str]:
         """Facts about the node's vocabularies and rules, for the landing page."""
+        t = self.techniques
+        scope = "full ontology" if t.is_full else f"subset of {len(t)} classes shipped with pangraph (offline)"
         return {
-            "PaNET": f"{self.techniques.version or '?'} — {self.techniques.origin}",
+            "PaNET": f"{t.version or '?'}, {scope}",
             "mapping version": self.mappings.version,
             "validation profiles": ", ".join(f"{n} {v}" for n, v in sorted(self.validator.profile_versions.items())),
         }
@@ -202,7 +204,7 @@ class Node:
         cfg = self.config.sources.get(source)
         triples = [(s, RDF.type, PANGRAPH.Source), (s, RDF.type, PROV.Agent), (s, PANGRAPH.sourceName, literal(source)),
                    (s, RDFS.label, literal(cfg.title if cfg and cfg.title else source))]
-        if cfg is not None:
+        if cfg is not None and cfg.url:
             triples.append((s, FOAF.homepage, iri(cfg.url)))
         return ntriples(triples)
 

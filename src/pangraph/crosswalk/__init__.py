@@ -13,13 +13,15 @@ from lxml import etree
 from pangraph import iri as ids
 from pangraph.crosswalk.mappings import FieldRule, Mappings, load_mappings
 from pangraph.crosswalk.record_graph import CrosswalkContext, RecordGraph
-from pangraph.crosswalk.transforms import FORMATS
+from pangraph.crosswalk.jsondoc import parse_json
+from pangraph.crosswalk.transforms import FORMAT_INFO, FORMATS, format_info
 from pangraph.crosswalk.xml import Element, attr, child, children, local_name, namespace, parse_xml
 from pangraph.errors import RecordError
-from pangraph.rdf import DCAT, RDF, iri
+from pangraph.rdf import RDF, iri
 from pangraph.records import CrosswalkResult, RawRecord
 
-__all__ = ["CrosswalkContext", "Mappings", "crosswalk_record", "find_metadata", "load_mappings", "record_key"]
+__all__ = ["CrosswalkContext", "Mappings", "crosswalk_record", "find_metadata", "load_mappings", "record_key",
+           "run_field_crosswalk"]
 
 _OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 
@@ -69,25 +71,46 @@ def find_metadata(root: Element, *, record: str | None = None) -> tuple[str, Ele
 
 
 def crosswalk_record(record: RawRecord, *, ctx: CrosswalkContext) -> CrosswalkResult:
-    """The DCAT-AP triples of one raw record, its dataset IRI and the notes on what was tolerated.
+    """The triples of one raw record, its main resource's IRI and the notes on what was tolerated.
 
-    Raises :class:`~pangraph.errors.RecordError` when the payload is not XML, holds no metadata
-    (deleted records included) or is in a format no crosswalk knows."""
+    XML payloads are recognised by their content (DataCite, oai_datacite, oai_dc, panosc); JSON
+    records by their ``metadata_prefix`` (a format registered with ``syntax="json"``). Raises
+    :class:`~pangraph.errors.RecordError` when the payload is malformed, holds no metadata (deleted
+    records included) or is in a format no crosswalk knows."""
     if record.deleted:
         raise RecordError("deleted record: no metadata to crosswalk", record=record.identifier, source=record.source)
-    try:
-        root = parse_xml(record.payload)
-    except etree.XMLSyntaxError as exc:
-        raise RecordError(f"payload is not well-formed XML: {exc}", record=record.identifier,
-                          source=record.source) from exc
-    try:
-        fmt, metadata = find_metadata(root, record=record.identifier)
-    except RecordError as exc:
-        raise RecordError(exc.reason, record=record.identifier, field=exc.field, source=record.source) from None
+    info = FORMAT_INFO.get(record.metadata_prefix)
+    if info is not None and info.syntax == "json":
+        fmt = record.metadata_prefix
+        try:
+            metadata = parse_json(record.payload)
+        except ValueError as exc:
+            raise RecordError(f"payload is not valid JSON: {exc}", record=record.identifier,
+                              source=record.source) from None
+        if not isinstance(metadata, dict):
+            raise RecordError(f"payload is a JSON {type(metadata).__name__}, not an object",
+                              record=record.identifier, source=record.source)
+    else:
+        try:
+            root = parse_xml(record.payload)
+        except etree.XMLSyntaxError as exc:
+            raise RecordError(f"payload is not well-formed XML: {exc}", record=record.identifier,
+                              source=record.source) from exc
+        try:
+            fmt, metadata = find_metadata(root, record=record.identifier)
+        except RecordError as exc:
+            raise RecordError(exc.reason, record=record.identifier, field=exc.field, source=record.source) from None
+    return run_field_crosswalk(fmt, metadata, record=record, ctx=ctx)
+
+
+def run_field_crosswalk(fmt: str, metadata: object, *, record: RawRecord, ctx: CrosswalkContext) -> CrosswalkResult:
+    """Run the field crosswalk of format *fmt* (``mappings/``) over *metadata* (an XML element or a
+    JSON object): the subject rules first, then every rule top to bottom."""
+    info = format_info(fmt)
     rules = ctx.mappings.fields[fmt]
     g = RecordGraph(ctx=ctx, record_id=record.identifier, key=record_key(record))
-    g.subject = iri(_dataset_iri(g, rules, metadata, record))
-    g.add(g.subject, RDF.type, DCAT.Dataset)
+    g.subject = iri(_subject_iri(g, rules, metadata, record, info.mint))
+    g.add(g.subject, RDF.type, iri(info.main_type))
     transforms = FORMATS[fmt]
     for rule in rules:
         if rule.is_subject:
@@ -99,12 +122,13 @@ def crosswalk_record(record: RawRecord, *, ctx: CrosswalkContext) -> CrosswalkRe
         if elements:
             transforms[rule.transform].function(g, elements, rule.property)
     g.finish()
-    return CrosswalkResult(subject=g.subject[1:-1], triples=list(g.triples), notes=list(g.notes), kind="dataset")
+    return CrosswalkResult(subject=g.subject[1:-1], triples=list(g.triples), notes=list(g.notes), kind=info.kind)
 
 
-def _dataset_iri(g: RecordGraph, rules: tuple[FieldRule, ...], metadata: Element, record: RawRecord) -> str:
-    """The DOI IRI from the first ``@subject`` rule that finds one, else a DOI header identifier, else
-    a minted ``{base}/id/dataset/{source}/{key}``."""
+def _subject_iri(g: RecordGraph, rules: tuple[FieldRule, ...], metadata: object, record: RawRecord,
+                 mint: str) -> str:
+    """The PID IRI from the first ``@subject`` rule that finds one, else a DOI header identifier, else
+    a minted ``{base}/id/{mint}/{source}/{key}``."""
     transforms = FORMATS[rules[0].format]
     for rule in rules:
         if rule.is_subject:
@@ -114,4 +138,4 @@ def _dataset_iri(g: RecordGraph, rules: tuple[FieldRule, ...], metadata: Element
     from_header = ids.doi_iri(record.identifier)
     if from_header:
         return from_header
-    return ids.mint(g.ctx.base, "dataset", g.ctx.source, g.key)
+    return ids.mint(g.ctx.base, mint, g.ctx.source, g.key)

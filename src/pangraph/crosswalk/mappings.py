@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pangraph.crosswalk.transforms import FORMATS
+from pangraph.crosswalk.transforms import FORMATS, format_info
 from pangraph.crosswalk.xml import Path as XPath
+from pangraph.crosswalk.jsondoc import JsonPath, compile_json_path
 from pangraph.crosswalk.xml import compile_path
 from pangraph.errors import MappingError
 from pangraph.rdf import PREFIXES
@@ -293,7 +294,7 @@ class FieldRule:
     """One row of a field crosswalk: which elements, which property, which named transform."""
 
     format: str
-    source: XPath
+    source: XPath | JsonPath
     property: str | None  # IRI string; None for '-' (the transform picks properties from a term table)
     is_subject: bool  # property column '@subject': the rule proposes the dataset IRI
     transform: str
@@ -310,6 +311,7 @@ def read_field_crosswalk(path: Path, fmt: str) -> tuple[FieldRule, ...]:
     """Read and check one field crosswalk (``<format>-dcat.tsv``)."""
     where = path.name
     transforms = FORMATS[fmt]
+    syntax = format_info(fmt).syntax
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -328,7 +330,7 @@ def read_field_crosswalk(path: Path, fmt: str) -> tuple[FieldRule, ...]:
             raise MappingError(f"{where}:{lineno}: {len(cells)} cells, expected {len(columns)} (tab-separated)")
         source, prop, transform, when, _comment = cells
         try:
-            xpath = compile_path(source)
+            xpath = compile_json_path(source) if syntax == "json" else compile_path(source)
         except ValueError as exc:
             raise MappingError(f"{where}:{lineno}: source path: {exc}") from exc
         if transform not in transforms:
@@ -385,7 +387,7 @@ def load_mappings(path: Path | str | None = None) -> Mappings:
     if not directory.is_dir():
         raise MappingError(f"mappings folder {directory} not found")
     files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix == ".tsv")
-    known_fields = {f"{fmt}-dcat.tsv": fmt for fmt in FORMATS}
+    known_fields = {format_info(fmt).mapping: fmt for fmt in FORMATS}
     for p in files:
         if p.name not in TERM_TABLES and p.name not in known_fields:
             raise MappingError(f"{p.name}: unknown mapping file (term tables: {', '.join(TERM_TABLES)}; "

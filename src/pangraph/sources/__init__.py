@@ -8,6 +8,7 @@ inside the source module. Only :mod:`pangraph.sources.oaipmh` imports sickle.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, Literal, Protocol, runtime_checkable
 
@@ -67,33 +68,51 @@ class Source(Protocol):
         ...
 
 
+#: source kind → "module:function" building the source from its configuration (imported lazily, so a
+#: kind's libraries load only when it is used). Each function has the signature of :func:`open_source`.
+SOURCE_FACTORIES: dict[str, str] = {
+    "oai-pmh": "pangraph.sources.oaipmh:from_config",
+    "panosc-search-api": "pangraph.sources.panosc:from_config",
+    "scicat": "pangraph.sources.scicat:from_config",
+    "datacite-rest": "pangraph.sources.datacite_rest:from_config",
+    "tess": "pangraph.sources.tess:from_config",
+    "files": "pangraph.sources.files:from_config",
+}
+
+
 def open_source(
     source: "SourceConfig",
     *,
     config: "Config",
     from_: str | None = None,
     sleep: "Callable[[float], None] | None" = None,
-) -> "OAIPMHSource":
+) -> "Source":
     """The source object for a declared ``[sources.NAME]``, with the harvest settings of *config*.
 
     *from_* (e.g. the archive's checkpoint) overrides the configured first-run ``from``.
     """
-    if source.kind == "oai-pmh":
-        from pangraph.sources.oaipmh import OAIPMHSource
-
-        return OAIPMHSource(
-            source.name,
-            source.url,
-            metadata_prefix=source.metadata_prefix,
-            set=source.set,
-            from_=from_ if from_ is not None else source.from_,
-            timeout_s=float(config["harvest.timeout_s"]),
-            max_retries=int(config["harvest.max_retries"]),
-            backoff_s=float(config["harvest.backoff_s"]),
-            max_delay_s=float(config["harvest.max_delay_s"]),
-            **({"sleep": sleep} if sleep is not None else {}),
-        )
-    raise ConfigError(f"source kind {source.kind!r} is not supported", source=source.name, field="kind")
+    target = SOURCE_FACTORIES.get(source.kind)
+    if target is None:
+        raise ConfigError(f"source kind {source.kind!r} is not supported (known: {sorted(SOURCE_FACTORIES)})",
+                          source=source.name, field="kind")
+    module_name, func = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        raise ConfigError(f"source kind {source.kind!r} is not available in this version ({e})",
+                          source=source.name, field="kind") from None
+    factory = getattr(module, func)
+    return factory(source, config=config, from_=from_ if from_ is not None else source.from_, sleep=sleep)
 
 
-__all__ = ["Source", "SourceProblem", "open_source"]
+def harvest_settings(source: "SourceConfig", config: "Config") -> dict[str, float | int]:
+    """The HTTP settings of a source: ``harvest.*`` with the source's own ``timeout_s`` on top."""
+    return {
+        "timeout_s": float(source.options.get("timeout_s", config["harvest.timeout_s"])),
+        "max_retries": int(config["harvest.max_retries"]),
+        "backoff_s": float(config["harvest.backoff_s"]),
+        "max_delay_s": float(config["harvest.max_delay_s"]),
+    }
+
+
+__all__ = ["SOURCE_FACTORIES", "Source", "SourceProblem", "harvest_settings", "open_source"]

@@ -31,7 +31,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
+
+if TYPE_CHECKING:
+    from pangraph.config import Config, SourceConfig
 
 import requests
 from lxml import etree
@@ -41,6 +44,7 @@ from sickle.response import OAIResponse
 from pangraph.errors import HarvestError, TransientHarvestError
 from pangraph.records import RawRecord
 from pangraph.sources import SourceProblem
+from pangraph.sources.http import USER_AGENT, HTTPReply, RetryPolicy
 
 __all__ = [
     "OAIPMHSource",
@@ -58,11 +62,6 @@ __all__ = [
     "oai_error",
 ]
 
-USER_AGENT = "pangraph-harvester/0.1 (OAI-PMH; +https://github.com/pangraph)"
-
-# HTTP statuses worth retrying: request timeout, too many requests, and server-side trouble
-# (not 501 Not Implemented / 505 HTTP Version Not Supported, which will not go away).
-_RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524})
 
 _FULL_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
 _TOKEN_IN_BYTES = re.compile(rb"<(?:[\w.-]+:)?resumptionToken\b[^>]*>\s*([^<\s][^<]*?)\s*</", re.DOTALL)
@@ -211,16 +210,6 @@ def _describe(params: Mapping[str, str]) -> str:
 # --- HTTP -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HTTPReply:
-    """One HTTP answer: status, headers (case-insensitive mapping), body bytes, final URL."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-    url: str
-
-
 class _SickleTransport(Sickle):
     """sickle as the HTTP layer only: one request per ``harvest`` call on a kept-alive session,
     no status check and no retry (:class:`OAIPMHSource` does both)."""
@@ -237,29 +226,6 @@ class _SickleTransport(Sickle):
 
     def close(self) -> None:
         self._session.close()
-
-
-def _retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait according to a ``Retry-After`` header (delta-seconds or HTTP-date), or None."""
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)
-    return max(0.0, (when - now).total_seconds())
 
 
 # --- parsing --------------------------------------------------------------------------------------
@@ -348,6 +314,8 @@ class OAIPMHSource:
         self.backoff_s = backoff_s
         self.max_delay_s = max_delay_s
         self.sleep = sleep
+        self._policy = RetryPolicy(max_retries=self.max_retries, backoff_s=backoff_s, max_delay_s=max_delay_s,
+                                   sleep=sleep)
         self._sickle = _SickleTransport(url, timeout=timeout_s, headers={"User-Agent": user_agent})
         self._parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, collect_ids=False)
         self._response_date: str | None = None
@@ -403,34 +371,10 @@ class OAIPMHSource:
 
     def _fetch(self, params: Mapping[str, str]) -> HTTPReply:
         """:meth:`request` with retries of transient failures (exponential back-off, Retry-After)."""
-        attempt = 0
-        while True:
-            self.requests += 1
-            retry_after: float | None = None
-            try:
-                reply = self.request(params)
-            except TransientHarvestError as e:
-                problem = e.reason
-            else:
-                if reply.status not in _RETRY_STATUS:
-                    return reply
-                problem = f"HTTP {reply.status} from {self.url} for {_describe(params)}"
-                retry_after = _retry_after_seconds(reply.headers.get("Retry-After"))
-            if attempt >= self.max_retries:
-                raise TransientHarvestError(
-                    f"{problem}; still failing after {attempt + 1} attempt(s) ({self.max_retries} retries), giving up",
-                    source=self.name)
-            if retry_after is not None:
-                if retry_after > self.max_delay_s:
-                    raise TransientHarvestError(
-                        f"{problem}; the server asks to retry after {retry_after:g} s, longer than the "
-                        f"{self.max_delay_s:g} s this harvester waits; run again later", source=self.name)
-                delay = retry_after
-            else:
-                delay = min(self.backoff_s * (2 ** attempt), self.max_delay_s)
-            self.sleep(delay)
-            self.retries += 1
-            attempt += 1
+        reply = self._policy.run(lambda: self.request(params), what=f"{_describe(params)} from {self.url}",
+                                 source=self.name)
+        self.requests, self.retries = self._policy.requests, self._policy.retries
+        return reply
 
     # -- parsing --
 
@@ -747,3 +691,13 @@ class OAIPMHSource:
                 return
             seen.add(page.token)
             params = {"verb": "ListSets", "resumptionToken": page.token}
+
+
+def from_config(source: "SourceConfig", *, config: "Config", from_: str | None = None,
+                sleep: Callable[[float], None] | None = None) -> OAIPMHSource:
+    """The OAI-PMH source of a ``kind = "oai-pmh"`` configuration."""
+    from pangraph.sources import harvest_settings
+
+    return OAIPMHSource(source.name, source.url, metadata_prefix=source.metadata_prefix, set=source.set,
+                        from_=from_, **harvest_settings(source, config),
+                        **({"sleep": sleep} if sleep is not None else {}))
