@@ -310,3 +310,6 @@ TRANSFORMS = {
     "experiment": experiment,
     "geo_location": geo_location,
 }
+
+
+FORMATS = {"datacite": TRANSFORMS}

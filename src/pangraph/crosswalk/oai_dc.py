@@ -142,3 +142,6 @@ PANOSC_TRANSFORMS = {
     "contact_email": contact_email,
     "sample": sample,
 }
+
+
+FORMATS = {"oai_dc": DC_TRANSFORMS, "panosc": PANOSC_TRANSFORMS}

@@ -1,22 +1,19 @@
-"""The named transforms each metadata format's field crosswalk may reference, by format name.
+"""The registry of metadata formats: for each, the named transforms its field crosswalk may
+reference and how its records are read (:class:`FormatInfo`).
 
-A field crosswalk ``mappings/<format>-dcat.tsv`` exists for every format listed here; the loader
-checks every row's transform name against this registry."""
+Formats register themselves: every module of the ``pangraph.crosswalk`` package that defines
+``FORMATS = {format name: {transform name: TransformSpec}}`` (and optionally
+``FORMAT_INFO = {format name: FormatInfo}``) is picked up, in module-name order. A field crosswalk
+``mappings/<format>-dcat.tsv`` (or the file ``FormatInfo.mapping`` names) exists for every format;
+the loader checks every row's transform name against this registry."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+import pkgutil
+from dataclasses import dataclass, replace
 
-from pangraph.crosswalk.datacite import TRANSFORMS as DATACITE_TRANSFORMS
-from pangraph.crosswalk.oai_dc import DC_TRANSFORMS, PANOSC_TRANSFORMS
 from pangraph.crosswalk.record_graph import TransformSpec
-
-#: format name → transform name → transform
-FORMATS: dict[str, dict[str, TransformSpec]] = {
-    "datacite": DATACITE_TRANSFORMS,
-    "oai_dc": DC_TRANSFORMS,
-    "panosc": PANOSC_TRANSFORMS,
-}
 
 
 @dataclass(frozen=True)
@@ -26,8 +23,8 @@ class FormatInfo:
     ``syntax``: ``xml`` (found in the payload by :func:`pangraph.crosswalk.find_metadata`) or ``json``
     (the record's ``metadata_prefix`` names the format). ``main_type``: the ``rdf:type`` of the record's
     main resource; ``mint``: the kind in ``{base}/id/{mint}/{source}/{key}`` when it has no PID;
-    ``kind``: what the record describes (``CrosswalkResult.kind``); ``mapping``: the field crosswalk
-    file in ``mappings/``."""
+    ``kind``: what the record describes (``CrosswalkResult.kind``: dataset, document, instrument,
+    training, software …); ``mapping``: the field crosswalk file in ``mappings/``."""
 
     syntax: str = "xml"
     kind: str = "dataset"
@@ -36,17 +33,32 @@ class FormatInfo:
     mapping: str = ""
 
 
-#: format name → how it is read; every format of :data:`FORMATS` has an entry
-FORMAT_INFO: dict[str, FormatInfo] = {
-    "datacite": FormatInfo(),
-    "oai_dc": FormatInfo(),
-    "panosc": FormatInfo(),
-}
+#: format name → transform name → transform
+FORMATS: dict[str, dict[str, TransformSpec]] = {}
+#: format name → how it is read
+FORMAT_INFO: dict[str, FormatInfo] = {}
+
+_SKIP = {"transforms", "mappings", "record_graph", "xml", "jsondoc", "fields"}
+
+
+def _discover() -> None:
+    import pangraph.crosswalk as package
+
+    for mod in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if mod.name in _SKIP or mod.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"pangraph.crosswalk.{mod.name}")
+        for name, transforms in getattr(module, "FORMATS", {}).items():
+            if name in FORMATS:
+                raise RuntimeError(f"format {name!r} registered twice (again by pangraph.crosswalk.{mod.name})")
+            FORMATS[name] = transforms
+            FORMAT_INFO[name] = getattr(module, "FORMAT_INFO", {}).get(name, FormatInfo())
 
 
 def format_info(name: str) -> FormatInfo:
     """The :class:`FormatInfo` of *name* with its mapping file name filled in."""
     info = FORMAT_INFO.get(name, FormatInfo())
-    if not info.mapping:
-        info = FormatInfo(info.syntax, info.kind, info.main_type, info.mint, f"{name}-dcat.tsv")
-    return info
+    return info if info.mapping else replace(info, mapping=f"{name}-dcat.tsv")
+
+
+_discover()
