@@ -17,9 +17,10 @@ from pangraph.queries import EXAMPLES
 from pangraph.records import RawRecord
 from pangraph.resources import package_data
 from pangraph.sources import SourceProblem
-from pangraph.sources.files import datacite_files, oai_pages
+from pangraph.sources.files import datacite_files, oai_pages, read_files
 
-DEMO_DIR = package_data("demo", "records")
+DEMO_ROOT = package_data("demo")
+DEMO_DIR = DEMO_ROOT / "records"
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,20 @@ class DemoSource:
     files: tuple[Path, ...]
     title: str = ""
     facility: str = ""
+    format: str = ""  # for kind "files": a key of pangraph.sources.files.FILE_READERS
 
 
-def demo_sources(folder: Path = DEMO_DIR) -> list[DemoSource]:
-    """The demo sources declared in ``sources.toml`` of *folder*."""
-    manifest = folder / "sources.toml"
+def demo_sources(root: Path = DEMO_ROOT) -> list[DemoSource]:
+    """The demo sources declared in the ``sources.toml`` of every folder of the demo (catalogue
+    records, training, software …), folder by folder in name order."""
+    out: list[DemoSource] = []
+    for manifest in sorted(root.glob("*/sources.toml")):
+        out.extend(_manifest_sources(manifest))
+    return out
+
+
+def _manifest_sources(manifest: Path) -> list[DemoSource]:
+    folder = manifest.parent
     try:
         data = tomllib.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
@@ -53,7 +63,8 @@ def demo_sources(folder: Path = DEMO_DIR) -> list[DemoSource]:
             raise ConfigError(f"{manifest}: source {name}: files missing: {missing}", field=f"sources.{name}")
         out.append(DemoSource(name=name, kind=t.get("kind", "oai-pmh-pages"),
                               metadata_prefix=t.get("metadata_prefix", "oai_datacite"), files=files,
-                              title=t.get("title", ""), facility=t.get("facility", "")))
+                              title=t.get("title", ""), facility=t.get("facility", ""),
+                              format=t.get("format", "")))
     return out
 
 
@@ -63,15 +74,17 @@ def demo_records(src: DemoSource) -> Iterator[RawRecord | SourceProblem]:
         yield from oai_pages(src.files, source=src.name, metadata_prefix=src.metadata_prefix)
     elif src.kind == "datacite-files":
         yield from datacite_files(src.files, source=src.name)
+    elif src.kind == "files":
+        yield from read_files(src.files, fmt=src.format, source=src.name, metadata_prefix=src.metadata_prefix)
     else:
         raise ConfigError(f"demo source {src.name}: unknown kind {src.kind!r}")
 
 
-def fingerprint(folder: Path = DEMO_DIR) -> str:
+def fingerprint(folder: Path = DEMO_ROOT) -> str:
     """SHA-256 over the demo files: a second build with the same files reuses the store."""
     h = hashlib.sha256()
     for p in sorted(folder.rglob("*")):
-        if p.is_file():
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".py":
             h.update(p.relative_to(folder).as_posix().encode())
             h.update(p.read_bytes())
     return h.hexdigest()
