@@ -208,6 +208,26 @@ def validate(obj: _Ctx, source: str | None, fmt: str, recheck: bool) -> None:
         _fail(e)
 
 
+@main.command()
+@click.argument("source")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def coverage(obj: _Ctx, source: str, fmt: str) -> None:
+    """Crosswalk coverage of SOURCE: mapped fields, fields present but not mapped, fields expected but absent."""
+    from pangraph.coverage import coverage as compute
+
+    try:
+        with obj.node() as node:
+            records = list(node.archive.iter_records(source))
+            if not records and source not in node.archive.sources():
+                raise click.UsageError(f"no archived records of source {source!r} "
+                                       f"(archived sources: {', '.join(node.archive.sources()) or 'none'})")
+            report = compute(records, source=source, mappings=node.mappings)
+        click.echo(report.render(fmt))
+    except PangraphError as e:
+        _fail(e)
+
+
 # -- query & export -------------------------------------------------------------------------------------
 
 @main.command()
