@@ -263,3 +263,44 @@ def test_kill_9_at_any_point_then_rerun_gives_exactly_the_uninterrupted_graph(tm
                 assert_same_graphs(reference, dataset_view(node))
                 assert node.archive.count("src") == 40
         assert kills >= 4, "most kills must land while the harvest runs"
+
+
+def test_kill_9_during_a_harvest_of_the_shared_sample_pages(tmp_path: Path, shared_data: Path) -> None:
+    """The same guarantee on the real sample responses (sickle's four pages with deleted headers),
+    slowed down so that the kills land between pages."""
+    folder = shared_data / "oai-pmh" / "sickle-sample-data"
+    with OAIServer(files=folder, routes=SICKLE_ROUTES) as server:
+        ref_dir = tmp_path / "ref"
+        ref_dir.mkdir()
+        ref_cfg = write_config(ref_dir, {"loc": {"url": server.url, "metadata_prefix": "oai_dc"}}, batch_size=1)
+        server.slow_next(4, delay_s=0.4, verb="ListRecords")
+        started = time.monotonic()
+        proc = subprocess.Popen([sys.executable, "-m", "pangraph.cli", "--config", str(ref_cfg), "harvest", "loc"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+        assert proc.wait(timeout=120) == 0, proc.stderr.read().decode()
+        duration = time.monotonic() - started
+        with node_for(ref_cfg) as node:
+            reference = dataset_view(node)
+        kills = 0
+        for i, fraction in enumerate((0.6, 0.75, 0.9)):
+            run_dir = tmp_path / f"killed-{i}"
+            run_dir.mkdir()
+            cfg = write_config(run_dir, {"loc": {"url": server.url, "metadata_prefix": "oai_dc"}}, batch_size=1)
+            server.slow_next(4, delay_s=0.4, verb="ListRecords")
+            proc = subprocess.Popen([sys.executable, "-m", "pangraph.cli", "--config", str(cfg), "harvest", "loc"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+            time.sleep(duration * fraction)
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+                kills += 1
+            proc.wait(timeout=60)
+            server.clear_faults()  # the killed run may not have used up its slow pages
+            rerun = subprocess.run([sys.executable, "-m", "pangraph.cli", "--config", str(cfg), "harvest", "loc"],
+                                   capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+                                   timeout=120)
+            assert rerun.returncode == 0, rerun.stderr.decode()
+            with node_for(cfg) as node:
+                assert_same_graphs(reference, dataset_view(node))
+        assert kills >= 2
