@@ -48,3 +48,12 @@ def test_local_keys_are_stable_and_distinct() -> None:
     assert local_key("oai:icat.esrf.fr:inv/123") == local_key("oai:icat.esrf.fr:inv/123")
     assert local_key("doi:10.5072/ABC") != local_key("doi:10.5072/abc")
     assert all(c.isalnum() or c in "._~-" for c in local_key("oai:x:ä ö/ü?#"))
+
+
+def test_blank_node_labels_are_ascii_so_every_parser_reads_them() -> None:
+    from pangraph.rdf import bnode
+
+    label = bnode("datacite-café-1")
+    assert label.isascii()
+    g = rdflib.Graph().parse(data=f"{label} {DCT.title} \"x\" .\n", format="nt")
+    assert len(g) == 1

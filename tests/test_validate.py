@@ -375,6 +375,91 @@ def test_batch_never_lets_one_record_complete_another(validator, monkeypatch):
     assert keys(reports["http://g/b"]) == {(P, str(FOAF.name), MIN, "Warning")}
 
 
+TRICKY_NTRIPLES = (
+    '# a comment line\r\n'
+    '\r\n'
+    '<http://ex.org/s> <http://ex.org/p> "plain" .\r\n'
+    '<http://ex.org/s>\t<http://ex.org/p>\t"tab separated"@en-GB\t.\t# trailing comment\n'
+    '   <http://ex.org/s> <http://ex.org/p> "esc \\" \\\\ \\n \\t \\u00e9 \\U0001F600" .\n'
+    '<http://ex.org/s> <http://ex.org/p> "42"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+    '<http://ex.org/s> <http://ex.org/p> "2021-13-45"^^<http://www.w3.org/2001/XMLSchema#date> .\n'
+    '<http://ex.org/s> <http://ex.org/p> "x"^^<http://www.w3.org/2001/XMLSchema#string> .\n'
+    '<http://ex.org/s> <http://ex.org/p> ""@de .\n'
+    '<http://ex.org/caf\\u00e9> <http://ex.org/p> <http://ex.org/o\\u0041> .\n'
+    '_:a.b-c <http://ex.org/p> _:x_1.\n'
+    '_:x_1 <http://ex.org/p> _:a.b-c .\n'
+    '<http://ex.org/s> <http://ex.org/p> "once" .\n'
+    '<http://ex.org/s> <http://ex.org/p> "once" .\n'
+    '<urn:x:y> <http://ex.org/p> "no final line break" .'
+)
+
+
+def _labelled(triples, labels):
+    """Triples with blank nodes written as their labels, and every term with its type, language, datatype."""
+    def term(t):
+        if isinstance(t, rdflib.BNode):
+            return ("bnode", labels[t])
+        return (type(t).__name__, str(t), getattr(t, "language", None), getattr(t, "datatype", None))
+    return {tuple(term(t) for t in triple) for triple in triples}
+
+
+def test_fast_ntriples_reader_builds_the_terms_rdflibs_parser_builds():
+    context: dict = {}
+    expected = rdflib.Graph().parse(data=TRICKY_NTRIPLES, format="nt", bnode_context=context)
+    read = pyshacl_engine._read_ntriples(TRICKY_NTRIPLES, pyshacl_engine._Terms())
+    assert read is not None  # the fast path took every line
+    triples, bnodes = read
+    assert _labelled(triples, {b: label for label, b in bnodes.items()}) == \
+        _labelled(expected, {b: label for label, b in context.items()})
+    assert len(set(triples)) == len(expected)
+
+
+@pytest.mark.parametrize("line", [
+    '<http://ex.org/s> <http://ex.org/p> "open .',
+    '<http://ex.org/s> "p" <http://ex.org/o> .',
+    '<http://ex.org/s> <http://ex.org/p> <http://ex.org/o>',
+    '_:a. <http://ex.org/p> <http://ex.org/o> .',
+    '<http://ex.org/s> <http://ex.org/p> "x"@en^^<http://ex.org/t> .',
+    '\ufeff<http://ex.org/s> <http://ex.org/p> "bom" .',
+])
+def test_lines_the_fast_reader_does_not_take_go_to_rdflib(line):
+    assert pyshacl_engine._read_ntriples(line + "\n", pyshacl_engine._Terms()) is None
+    try:
+        rdflib.Graph().parse(data=line + "\n", format="nt")
+    except Exception:
+        with pytest.raises(ValidationEngineError):
+            pyshacl_engine._parse_record(GRAPH, line + "\n")
+    else:
+        assert pyshacl_engine._parse_record(GRAPH, line + "\n").triples
+
+
+def test_rdflib_parser_fallback_gives_the_same_reports(validator, variant_reports, monkeypatch):
+    monkeypatch.setattr(pyshacl_engine, "_read_ntriples", lambda text, terms: None)
+    slow = validator.validate(all_variant_graphs())
+    assert {g: r.results for g, r in slow.items()} == {g: r.results for g, r in variant_reports.items()}
+
+
+def test_equal_blank_node_labels_in_two_records_are_different_nodes(validator, monkeypatch):
+    """Both records call their distribution _:dist; only b's lacks an access URL. In one pySHACL run they
+    must stay two nodes: b keeps its violation, a gets none (merged, a's access URL would hide b's)."""
+    def record(dataset: str, access_url: bool) -> str:
+        g = rename(turtle_graph("dataset-minted.ttl"), URIRef(MINTED), URIRef(dataset))
+        text = nt(g) + (f'<{dataset}> <{DCAT.distribution}> _:dist .\n'
+                        f'_:dist <{RDF.type}> <{DCAT.Distribution}> .\n')
+        if access_url:
+            text += f'_:dist <{DCAT.accessURL}> <http://example.org/files> .\n'
+        return text
+    calls = []
+    real = pyshacl_engine.pyshacl.validate
+    monkeypatch.setattr(pyshacl_engine.pyshacl, "validate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    reports = validator.validate({"http://g/a": record(f"{MINTED}-a", True),
+                                  "http://g/b": record(f"{MINTED}-b", False)})
+    assert len(calls) == 1
+    assert ("_:dist", str(DCAT.accessURL), MIN, "Violation") not in keys(reports["http://g/a"])
+    assert ("_:dist", str(DCAT.accessURL), MIN, "Violation") in keys(reports["http://g/b"])
+    assert reports["http://g/a"].conforms and not reports["http://g/b"].conforms
+
+
 def test_batch_size_does_not_change_results(validator, variant_reports, monkeypatch):
     graphs = all_variant_graphs()
     monkeypatch.setattr(validator, "batch_size", 3)

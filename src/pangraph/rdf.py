@@ -142,7 +142,7 @@ def literal(value: object, *, datatype: str | None = None, lang: str | None = No
 
 def bnode(label: str) -> Term:
     """A blank node term. Labels must be unique within one load: derive them from the record key."""
-    safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in label)
+    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "_-" else "_" for c in label)
     return f"_:{safe}"
 
 

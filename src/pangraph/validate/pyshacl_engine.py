@@ -34,6 +34,10 @@ Speed (where the time went, and what keeps the results unchanged):
   agents are stored once), with no per-record rdflib graph and no copying between graphs; what attribution
   needs to know about a record (its types, subject–predicate and predicate–object pairs) is indexed from
   its parsed statements, only for records that receive a result.
+- pySHACL runs with nothing it need not do: no inference, in place (the batch graph is ours), SHACL-AF only
+  when a shape has an ``sh:target``, all results (no abort on the first). What is left (≈ 70 % of a call on
+  generated DataCite records, at ≈ 6 ms a record) is pySHACL's own evaluation; its shapes-graph set-up is
+  ≈ 1 ms a run, so reusing a compiled shapes graph would not pay at 500 records a batch.
 """
 
 from __future__ import annotations
@@ -326,7 +330,7 @@ def _read_ntriples(text: str, terms: _Terms) -> tuple[list[tuple[Node, Node, Nod
     lines = text.split("\n") if "\r" not in text else _NT_LINE_BREAK.split(text)
     out: list[tuple[Node, Node, Node]] = []
     bnodes: dict[str, BNode] = {}
-    iri, literal, match = terms.iri, terms.literal, _NT_LINE.fullmatch
+    iri, literal, match, known = terms.iri, terms.literal, _NT_LINE.fullmatch, terms.iris.get
     for line in lines:
         m = match(line)
         if m is None:
@@ -335,20 +339,20 @@ def _read_ntriples(text: str, terms: _Terms) -> tuple[list[tuple[Node, Node, Nod
             return None
         s_iri, s_label, p_iri, o_iri, o_label, lexical, lang, datatype = m.groups()
         if s_iri is not None:
-            s = iri(s_iri)
+            s = known(s_iri) or iri(s_iri)
         else:
             s = bnodes.get(s_label)
             if s is None:
                 s = bnodes[s_label] = BNode()
         if o_iri is not None:
-            o: Node = iri(o_iri)
+            o: Node = known(o_iri) or iri(o_iri)
         elif o_label is not None:
             o = bnodes.get(o_label)
             if o is None:
                 o = bnodes[o_label] = BNode()
         else:
             o = literal(lexical, lang, datatype)
-        out.append((s, iri(p_iri), o))
+        out.append((s, known(p_iri) or iri(p_iri), o))
     return out, bnodes
 
 
