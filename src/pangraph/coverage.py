@@ -129,7 +129,7 @@ class CoverageReport:
 def _metadata(record: RawRecord) -> tuple[str, Any, list[str]]:
     info = FORMAT_INFO.get(record.metadata_prefix)
     if info is not None and info.syntax == "json":
-        doc = parse_json(record.payload)
+        doc = (info.decoder or parse_json)(record.payload)
         return record.metadata_prefix, doc, sorted(set(json_field_paths(doc)))
     fmt, element = find_metadata(parse_xml(record.payload), record=record.identifier)
     return fmt, element, sorted(set(xml_field_paths(element)))

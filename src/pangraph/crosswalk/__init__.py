@@ -64,9 +64,11 @@ def find_metadata(root: Element, *, record: str | None = None) -> tuple[str, Ele
         return "oai_dc", element
     if name in ("panosctype", "panosc"):
         return "panosc", element
+    if name == "RDF":  # TeSS OAI-PMH metadataPrefix=rdf: Bioschemas as RDF/XML (crosswalk/tess.py)
+        return "bioschemas-rdfxml", element
     ns = namespace(element)
     raise RecordError(f"unknown metadata format <{name}>" + (f" in namespace {ns}" if ns else "")
-                      + " (known: DataCite resource, oai_datacite, oai_dc, panosc)",
+                      + " (known: DataCite resource, oai_datacite, oai_dc, panosc, rdf:RDF)",
                       record=record, field=name)
 
 
@@ -83,9 +85,10 @@ def crosswalk_record(record: RawRecord, *, ctx: CrosswalkContext) -> CrosswalkRe
     if info is not None and info.syntax == "json":
         fmt = record.metadata_prefix
         try:
-            metadata = parse_json(record.payload)
-        except ValueError as exc:
-            raise RecordError(f"payload is not valid JSON: {exc}", record=record.identifier,
+            metadata = (info.decoder or parse_json)(record.payload)
+        except (ValueError, etree.XMLSyntaxError) as exc:
+            what = "valid JSON" if info.decoder is None else f"readable as {fmt}"
+            raise RecordError(f"payload is not {what}: {exc}", record=record.identifier,
                               source=record.source) from None
         if not isinstance(metadata, dict):
             raise RecordError(f"payload is a JSON {type(metadata).__name__}, not an object",

@@ -6,6 +6,7 @@ elements the row's path selected and the row's target property."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from pangraph import iri as ids
 from pangraph.crosswalk.record_graph import RecordGraph, field_transform, related_resource_iri, subject_transform
@@ -16,6 +17,45 @@ from pangraph.rdf import DCAT, DCT, RDF, SCHEMA, SKOS, XSD, iri, literal
 def _field(element: Element) -> str:
     parent = element.getparent()
     return f"{local_name(parent)}/{local_name(element)}" if parent is not None else local_name(element)
+
+
+
+@dataclass
+class Subject:
+    """A subject with its scheme, scheme URI and value URI."""
+
+    value: str
+    scheme: str | None = None
+    scheme_uri: str | None = None
+    value_uri: str | None = None
+    lang: str | None = None
+
+
+def add_subject(g: RecordGraph, s: Subject, *, field_: str) -> None:
+    """A subject: a PaNET technique (by value URI or scheme, or its text naming one) →
+    ``schema:measurementTechnique``; otherwise ``dcat:keyword`` (and ``dcat:theme`` for a value URI)."""
+    v = s.value
+    scheme = (s.scheme or "") + " " + (s.scheme_uri or "")
+    if s.value_uri and g.technique_from_identifier(s.value_uri, v, field_=field_):
+        return
+    if v and ("panet" in scheme.lower() or "pan-science" in scheme.lower()) and ids.panet_iri(v):
+        g.technique_from_identifier(v, None, field_=field_)
+        return
+    if v and ids.panet_iri(v):
+        g.technique_from_identifier(v, None, field_=field_)
+        return
+    match = g.ctx.techniques.resolve(v) if v else None
+    if match is not None:
+        g.add_technique(match, field_=field_)
+        return
+    if "panet" in scheme.lower():
+        g.note(field_, "subject in the PaNET scheme is not a PaNET technique", value=v)
+    if v:
+        g.add(g.subject, DCAT.keyword, g.text_literal(v, s.lang))
+    if s.value_uri and ids.url_iri(s.value_uri):
+        g.add(g.subject, DCAT.theme, iri(s.value_uri))
+        if v:
+            g.add(iri(s.value_uri), SKOS.prefLabel, g.text_literal(v, s.lang))
 
 
 @subject_transform
@@ -116,30 +156,8 @@ def subject(g: RecordGraph, elements: list[Element], prop: str | None) -> None:
     ``schema:measurementTechnique``; otherwise ``dcat:keyword`` (and ``dcat:theme`` for a
     ``valueURI``)."""
     for e in elements:
-        v = text(e)
-        value_uri = attr(e, "valueURI")
-        scheme = (attr(e, "subjectScheme") or "") + " " + (attr(e, "schemeURI") or "")
-        field_ = _field(e)
-        if value_uri and g.technique_from_identifier(value_uri, v, field_=field_):
-            continue
-        if v and ("panet" in scheme.lower() or "pan-science" in scheme.lower()) and ids.panet_iri(v):
-            g.technique_from_identifier(v, None, field_=field_)
-            continue
-        if v and ids.panet_iri(v):
-            g.technique_from_identifier(v, None, field_=field_)
-            continue
-        match = g.ctx.techniques.resolve(v) if v else None
-        if match is not None:
-            g.add_technique(match, field_=field_)
-            continue
-        if "panet" in scheme.lower():
-            g.note(field_, "subject in the PaNET scheme is not a PaNET technique", value=v)
-        if v:
-            g.add(g.subject, DCAT.keyword, g.text_literal(v, language(e)))
-        if value_uri and ids.url_iri(value_uri):
-            g.add(g.subject, DCAT.theme, iri(value_uri))
-            if v:
-                g.add(iri(value_uri), SKOS.prefLabel, g.text_literal(v, language(e)))
+        add_subject(g, Subject(text(e), attr(e, "subjectScheme"), attr(e, "schemeURI"), attr(e, "valueURI"),
+                               language(e)), field_=_field(e))
 
 
 @field_transform()

@@ -138,3 +138,25 @@ def field_paths(doc: Any, prefix: str = "") -> Iterator[str]:
             yield from field_paths(item, prefix)
     elif _scalar(doc) is not None and prefix:
         yield prefix
+
+
+def xml_as_json(element: Any) -> Any:
+    """An XML element (lxml) as JSON, so JSON paths can read XML formats: attributes and child elements
+    become keys (by local name; repeated children an array), the text ``value``; an element with
+    neither attributes nor children is its text."""
+    children = [c for c in element.iterchildren() if isinstance(c.tag, str)]
+    text = (element.text or "").strip()
+    if not children and not element.attrib:
+        return text
+    out: dict[str, Any] = {k: v for k, v in element.attrib.items() if "}" not in k}
+    if text:
+        out["value"] = text
+    for c in children:
+        name = c.tag.rsplit("}", 1)[-1]
+        v = xml_as_json(c)
+        if name in out:
+            out[name] = out[name] if isinstance(out[name], list) else [out[name]]
+            out[name].append(v)
+        else:
+            out[name] = v
+    return out

@@ -33,6 +33,7 @@ TERM_TABLES: dict[str, str] = {
     "licenses.tsv": "licence URI / identifier / name → canonical SPDX licence IRI",
     "access-rights.tsv": "info:eu-repo access rights → EU access-right authority IRI",
     "languages.tsv": "ISO 639 language code → EU language authority IRI",
+    "units.tsv": "unit spelling seen in the data (eV, celsius, microns …) → QUDT unit IRI",
 }
 
 #: prefixes every SSSOM file may use without declaring them (SSSOM built-ins)
@@ -282,6 +283,39 @@ class LicenceTable:
         return self.table.curie_map.get("spdx", "http://spdx.org/licenses/")
 
 
+@dataclass(frozen=True)
+class UnitTable:
+    """``units.tsv`` looked up by a unit's spelling: exactly first (symbols are case-sensitive: ``MeV``
+    is not ``meV``), then ignoring case when all spellings differing only in case name one unit."""
+
+    table: TermTable
+    exact: dict[str, TermMapping] = field(repr=False)
+    folded: dict[str, TermMapping] = field(repr=False)
+
+    @classmethod
+    def from_table(cls, table: TermTable, where: str) -> "UnitTable":
+        exact: dict[str, TermMapping] = {}
+        by_fold: dict[str, set[str]] = {}
+        for row in table.mappings:
+            spelling = row.subject_label.strip()
+            if not spelling:
+                raise MappingError(f"{where}:{row.line}: subject_label must hold the unit spelling")
+            if spelling in exact:
+                raise MappingError(f"{where}:{row.line}: spelling {spelling!r} already mapped on line "
+                                   f"{exact[spelling].line}")
+            exact[spelling] = row
+            by_fold.setdefault(spelling.casefold(), set()).add(row.object_id)
+        folded = {k: exact[s] for s in exact for k in [s.casefold()] if len(by_fold[k]) == 1}
+        return cls(table, exact, folded)
+
+    def lookup(self, spelling: str | None) -> TermMapping | None:
+        """The unit written *spelling* (surrounding blanks ignored), or None."""
+        s = (spelling or "").strip()
+        if not s:
+            return None
+        return self.exact.get(s) or self.folded.get(s.casefold())
+
+
 # --- field crosswalks --------------------------------------------------------------------------
 
 _FIELD_COLUMNS = ("source", "property", "transform", "when", "comment")
@@ -379,6 +413,7 @@ class Mappings:
     licenses: LicenceTable
     access_rights: TermTable
     languages: TermTable
+    units: UnitTable
 
 
 def load_mappings(path: Path | str | None = None) -> Mappings:
@@ -399,7 +434,7 @@ def load_mappings(path: Path | str | None = None) -> Mappings:
     digest = hashlib.sha256()
     for p in files:
         digest.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
-    tables = {name: read_sssom(directory / name, index=name != "licenses.tsv",
+    tables = {name: read_sssom(directory / name, index=name not in ("licenses.tsv", "units.tsv"),
                                object_keys=name == "languages.tsv") for name in TERM_TABLES}
     fields = {fmt: read_field_crosswalk(directory / name, fmt) for name, fmt in known_fields.items()}
     return Mappings(
@@ -413,4 +448,5 @@ def load_mappings(path: Path | str | None = None) -> Mappings:
         licenses=LicenceTable.from_table(tables["licenses.tsv"], "licenses.tsv"),
         access_rights=tables["access-rights.tsv"],
         languages=tables["languages.tsv"],
+        units=UnitTable.from_table(tables["units.tsv"], "units.tsv"),
     )

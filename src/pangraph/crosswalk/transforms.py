@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, replace
+from typing import Any, Callable
 
 from pangraph.crosswalk.record_graph import TransformSpec
 
@@ -24,13 +25,16 @@ class FormatInfo:
     (the record's ``metadata_prefix`` names the format). ``main_type``: the ``rdf:type`` of the record's
     main resource; ``mint``: the kind in ``{base}/id/{mint}/{source}/{key}`` when it has no PID;
     ``kind``: what the record describes (``CrosswalkResult.kind``: dataset, document, instrument,
-    training, software …); ``mapping``: the field crosswalk file in ``mappings/``."""
+    training, software …); ``mapping``: the field crosswalk file in ``mappings/``; ``decoder`` (JSON
+    syntax only): turns the archived payload bytes into the JSON the paths read (default: parse JSON),
+    so a format published as XML keeps its raw bytes in the archive and is still read with JSON paths."""
 
     syntax: str = "xml"
     kind: str = "dataset"
     main_type: str = "http://www.w3.org/ns/dcat#Dataset"
     mint: str = "dataset"
     mapping: str = ""
+    decoder: Callable[[bytes], Any] | None = None
 
 
 #: format name → transform name → transform
