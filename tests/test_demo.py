@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 
 from pangraph.api import create_app
 from pangraph.demo import build_demo, demo_config, demo_sources, example_queries
-from pangraph.queries import SMALL_ANGLE_SCATTERING
+from pangraph.queries import (A_PERSON_ACROSS_SOURCES, DATASETS_LINKED_TO_STRUCTURES_AND_PUBLICATIONS,
+                               DATASETS_PER_FACILITY_AND_YEAR, ONE_IDENTIFIER_SEVERAL_SOURCES,
+                               SMALL_ANGLE_SCATTERING, TRAINING_AND_SOFTWARE_FOR_A_DATASET)
 
 
 @pytest.fixture(scope="module")
@@ -97,4 +99,35 @@ def test_every_minted_iri_and_record_graph_dereferences(demo) -> None:  # noqa: 
     assert landing.status_code == 200
     body = json.dumps(landing.json())
     assert "esrf-oai" in body and "datacite-xml" in body
+    node.close()
+
+
+def test_the_graph_joins_datasets_training_software_and_people(demo) -> None:  # noqa: ANN001
+    config, node, _ = demo
+    if node._store is None:  # closed by an earlier test: reopen
+        from pangraph.pipeline import Node
+
+        node = Node(config)
+    select = node.store.select
+    for_dataset = select(TRAINING_AND_SOFTWARE_FOR_A_DATASET)
+    assert {r["kind"] for r in for_dataset} == {"training", "software"}
+    assert {"pyFAI", "SasView"} <= {r["name"] for r in for_dataset}
+    assert {"same technique", "narrower technique"} <= {r["relation"] for r in for_dataset}
+
+    per_year = select(DATASETS_PER_FACILITY_AND_YEAR)
+    assert len({r["facility"] for r in per_year}) >= 4 and all(r["year"].isdigit() for r in per_year)
+
+    person = select(A_PERSON_ACROSS_SOURCES)
+    assert {"dataset", "proposal", "publication", "training"} <= {r["kind"] for r in person}
+
+    links = select(DATASETS_LINKED_TO_STRUCTURES_AND_PUBLICATIONS)
+    assert {"PDB", "publication (DOI)"} <= {r["targetKind"] for r in links}
+
+    several = select(ONE_IDENTIFIER_SEVERAL_SOURCES)
+    titles = {}
+    for r in several:
+        titles.setdefault(r["resource"], {})[r["source"]] = r["title"]
+    lysozyme = titles["https://doi.org/10.15151/esrf-dc-1548271939"]
+    assert set(lysozyme) == {"esrf-oai", "datacite-rest"}
+    assert lysozyme["esrf-oai"] != lysozyme["datacite-rest"], "the disagreement stays visible"
     node.close()

@@ -31,3 +31,12 @@ def test_settings_table_in_readme_is_current() -> None:
 
 def test_worked_example_query_file_matches_the_code() -> None:
     assert (REPO / "docs" / "examples" / "small-angle-scattering.rq").read_text() == SMALL_ANGLE_SCATTERING
+
+
+def test_join_queries_in_readme_are_current() -> None:
+    from pangraph.queries import JOINS
+
+    m = re.search(r"<!-- join-queries:start -->\n(.*?)\n<!-- join-queries:end -->", README, re.S)
+    assert m, "README.md lost its join-queries markers"
+    for _, query in JOINS:
+        assert query.rstrip() in m.group(1), "README join queries are stale: run scripts/update-readme.py"

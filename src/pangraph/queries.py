@@ -76,3 +76,140 @@ EXAMPLES: list[tuple[str, str]] = [
     ("Researchers with an ORCID and their datasets", PEOPLE_WITH_ORCID),
     ("Validation results: what to fix first", RECORDS_THAT_DO_NOT_CONFORM),
 ]
+
+# --- joining datasets, training and software (issue 3) ------------------------------------------------
+
+TRAINING_AND_SOFTWARE_FOR_A_DATASET = """\
+PREFIX schema: <http://schema.org/>
+PREFIX rdfs:   <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dct:    <http://purl.org/dc/terms/>
+
+# For one dataset: the training materials, courses and software about its techniques, about a
+# narrower technique (any depth) or about a broader one (its direct parents; the very general
+# PaNET00xxx classes such as "scattering technique" are left out). Replace the dataset IRI.
+SELECT DISTINCT ?kind ?resource ?name ?about ?relation WHERE {
+  VALUES ?dataset { <https://doi.org/10.15151/esrf-dc-1548271939> }
+  ?dataset schema:measurementTechnique ?technique .
+  {
+    ?about rdfs:subClassOf* ?technique .
+    BIND(IF(?about = ?technique, "same technique", "narrower technique") AS ?relation)
+  } UNION {
+    ?technique rdfs:subClassOf ?about .
+    FILTER(!STRSTARTS(STR(?about), "http://purl.org/pan-science/PaNET/PaNET00"))
+    BIND("broader technique" AS ?relation)
+  }
+  ?resource schema:about ?about ; a ?type .
+  VALUES (?type ?kind) { (schema:LearningResource "training") (schema:Course "training")
+                         (schema:Event "training") (schema:SoftwareSourceCode "software") }
+  OPTIONAL { ?resource schema:name ?n }
+  BIND(STR(?n) AS ?name)
+}
+ORDER BY ?kind ?name
+"""
+
+DATASETS_PER_FACILITY_AND_YEAR = """\
+PREFIX schema: <http://schema.org/>
+PREFIX dct:    <http://purl.org/dc/terms/>
+PREFIX foaf:   <http://xmlns.com/foaf/0.1/>
+PREFIX rdfs:   <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX panet:  <http://purl.org/pan-science/PaNET/>
+
+# For one technique (here small angle neutron scattering, PaNET01189, with its narrower
+# techniques): datasets per facility (the publisher) and year of issue.
+SELECT ?facility ?year (COUNT(DISTINCT ?dataset) AS ?datasets) WHERE {
+  ?technique rdfs:subClassOf* panet:PaNET01189 .
+  ?dataset schema:measurementTechnique ?technique ;
+           dct:publisher ?publisher ;
+           dct:issued ?issued .
+  ?publisher foaf:name ?name .
+  BIND(STR(?name) AS ?facility)
+  BIND(SUBSTR(STR(?issued), 1, 4) AS ?year)
+}
+GROUP BY ?facility ?year
+ORDER BY ?facility ?year
+"""
+
+A_PERSON_ACROSS_SOURCES = """\
+PREFIX schema: <http://schema.org/>
+PREFIX dct:    <http://purl.org/dc/terms/>
+PREFIX dcat:   <http://www.w3.org/ns/dcat#>
+PREFIX prov:   <http://www.w3.org/ns/prov#>
+
+# For one person (ORCID): the datasets, proposals, publications, training and software they appear
+# in, whichever source described them. Replace the ORCID.
+SELECT DISTINCT ?kind ?thing ?title ?role WHERE {
+  VALUES ?person { <https://orcid.org/0000-0002-4984-4867> }
+  {
+    ?thing dct:creator|dct:contributor ?person ; a dcat:Dataset .
+    BIND("dataset" AS ?kind)
+  } UNION {
+    ?thing prov:wasAssociatedWith ?person ; a prov:Activity .
+    BIND("proposal" AS ?kind)
+  } UNION {
+    ?thing dct:creator|dct:contributor ?person ; a schema:ScholarlyArticle .
+    BIND("publication" AS ?kind)
+  } UNION {
+    ?thing schema:author|schema:contributor|schema:instructor|schema:organizer ?person .
+    ?thing a ?t . FILTER(?t IN (schema:LearningResource, schema:Course, schema:CourseInstance, schema:Event))
+    BIND("training" AS ?kind)
+  } UNION {
+    ?thing schema:author|schema:contributor ?person ; a schema:SoftwareSourceCode .
+    BIND("software" AS ?kind)
+  }
+  OPTIONAL { ?thing dct:title|schema:name ?t0 }
+  BIND(STR(?t0) AS ?title)
+  OPTIONAL { ?thing (prov:qualifiedAttribution|prov:qualifiedAssociation) [ prov:agent ?person ; dcat:hadRole|prov:hadRole ?role ] }
+}
+ORDER BY ?kind ?title
+"""
+
+DATASETS_LINKED_TO_STRUCTURES_AND_PUBLICATIONS = """\
+PREFIX dct:  <http://purl.org/dc/terms/>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+
+# Datasets linked to PDB / EMPIAR / EMDB entries (identifiers.org IRIs), CXIDB entries, or
+# publications (DOIs), with the relation that links them.
+SELECT DISTINCT ?dataset ?relation ?target ?targetKind WHERE {
+  ?dataset a dcat:Dataset ; ?relation ?target .
+  FILTER(isIRI(?target) && ?relation != dct:publisher && ?relation != dct:license && ?relation != dct:creator
+         && ?relation != dct:contributor && ?relation != dct:type && ?relation != dct:accessRights)
+  BIND(STR(?target) AS ?t)
+  BIND(IF(STRSTARTS(?t, "https://identifiers.org/pdb:"), "PDB",
+       IF(STRSTARTS(?t, "https://identifiers.org/empiar:"), "EMPIAR",
+       IF(STRSTARTS(?t, "https://identifiers.org/emdb:"), "EMDB",
+       IF(CONTAINS(?t, "cxidb.org"), "CXIDB",
+       IF(STRSTARTS(?t, "https://doi.org/") && ?relation IN (dct:isReferencedBy, dct:references, dct:relation), "publication (DOI)",
+          ""))))) AS ?targetKind)
+  FILTER(?targetKind != "")
+}
+ORDER BY ?targetKind ?dataset
+"""
+
+ONE_IDENTIFIER_SEVERAL_SOURCES = """\
+PREFIX dct:    <http://purl.org/dc/terms/>
+PREFIX prov:   <http://www.w3.org/ns/prov#>
+PREFIX schema: <http://schema.org/>
+
+# Resources (same DOI, ORCID …) described by records of more than one source, with what each
+# source says their title is: each source keeps its own record graph, so disagreements stay
+# visible and nothing is overwritten.
+SELECT ?resource ?source ?title WHERE {
+  { SELECT ?resource WHERE {
+      GRAPH ?g { ?resource dct:title|schema:name ?x }
+      GRAPH ?p { ?g a prov:Entity ; dct:source ?s }
+    } GROUP BY ?resource HAVING (COUNT(DISTINCT ?s) > 1) }
+  GRAPH ?graph { ?resource dct:title|schema:name ?t }
+  GRAPH ?p2 { ?graph a prov:Entity ; dct:source ?source }
+  BIND(STR(?t) AS ?title)
+}
+ORDER BY ?resource ?source
+"""
+
+JOINS: list[tuple[str, str]] = [
+    ("Training and software for a dataset's technique (PaNET closure)", TRAINING_AND_SOFTWARE_FOR_A_DATASET),
+    ("For a technique: datasets per facility and year", DATASETS_PER_FACILITY_AND_YEAR),
+    ("For a person (ORCID): datasets, proposals, training", A_PERSON_ACROSS_SOURCES),
+    ("Datasets linked to PDB / EMPIAR / CXIDB entries or publications", DATASETS_LINKED_TO_STRUCTURES_AND_PUBLICATIONS),
+    ("One identifier, several sources: what each says", ONE_IDENTIFIER_SEVERAL_SOURCES),
+]
+EXAMPLES += JOINS
