@@ -10,7 +10,7 @@ import rdflib
 from click.testing import CliRunner
 
 from conftest import PANET_OWL
-from oai_server import OAIServer, ServedRecord, datacite_xml, make_datacite_records
+from oai_server import OAIServer, ServedRecord, make_datacite_records
 from pangraph.cli import main
 
 FULL_RECORD = """<resource xmlns="http://datacite.org/schema/kernel-4">

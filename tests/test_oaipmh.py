@@ -427,7 +427,7 @@ def test_paged_listing_of_generated_records(server: OAIServer) -> None:
     assert src.pages == 3 and src.complete and src.response_date == "2025-03-01T12:00:00Z"
     assert [r.params.get("resumptionToken") is not None for r in server.requests] == [False, True, True]
     payload = etree.fromstring(recs[0].payload)
-    assert payload.find(f".//{{http://datacite.org/schema/kernel-4}}identifier").text == "10.5072/pangraph-test-0"
+    assert payload.find(".//{http://datacite.org/schema/kernel-4}identifier").text == "10.5072/pangraph-test-0"
 
 
 def test_incremental_harvest_from_response_date_sees_changes_and_deletions(server: OAIServer) -> None:

@@ -22,7 +22,7 @@ from pangraph.crosswalk.jsondoc import field_paths as json_field_paths
 from pangraph.crosswalk.jsondoc import parse_json
 from pangraph.crosswalk.mappings import FieldRule, Mappings
 from pangraph.crosswalk.transforms import FORMAT_INFO
-from pangraph.crosswalk.xml import local_name, parse_xml
+from pangraph.crosswalk.xml import local_name, parse_xml, split_steps
 from pangraph.records import RawRecord
 
 
@@ -40,20 +40,7 @@ def xml_field_paths(element: Any, prefix: str = "") -> Iterator[str]:
 
 def _bare(path_source: str) -> tuple[str, ...]:
     """The steps of a mapping path without predicates (``titles/title[@x]`` → ``(titles, title)``)."""
-    steps, depth, current = [], 0, []
-    for ch in path_source:
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-        elif depth == 0:
-            if ch == "/":
-                steps.append("".join(current))
-                current = []
-            else:
-                current.append(ch)
-    steps.append("".join(current))
-    return tuple(s.strip() for s in steps if s.strip())
+    return tuple(step.split("[", 1)[0].strip() for step in split_steps(path_source) if step.strip())
 
 
 def _covered(field_path: str, rule_paths: list[tuple[str, ...]]) -> bool:

@@ -20,7 +20,7 @@ from pangraph.crosswalk.fields import SHARED, Subject, add_subject
 from pangraph.crosswalk.record_graph import (Affiliation, NameIdentifier, RecordGraph, field_transform,
                                              related_resource_iri, slug)
 from pangraph.crosswalk.xml import Element, attr, child, children, language, text
-from pangraph.rdf import (DCAT, DCT, FOAF, FRAPO, LOCN, PANGRAPH, PROV, RDF, RDFS, SCHEMA, SKOS, VCARD,
+from pangraph.rdf import (DCAT, DCT, FOAF, FRAPO, LOCN, PANGRAPH, PROV, RDF, RDFS, SCHEMA, VCARD,
                           Namespace, iri, literal)
 
 GSP = Namespace("http://www.opengis.net/ont/geosparql#")

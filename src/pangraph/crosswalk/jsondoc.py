@@ -20,6 +20,8 @@ from typing import Any, Iterator
 
 import orjson
 
+from pangraph.crosswalk.xml import split_steps
+
 _STEP = re.compile(r"^(?P<name>\*|[A-Za-z_$@][\w.:$@-]*)(?P<preds>(?:\[[^\]]*\])*)$")
 _PRED = re.compile(r"\[(?P<neg>!?)@(?P<key>[A-Za-z_$@][\w.:$@-]*)(?:=(?P<values>[^\]]*))?\]")
 
@@ -95,7 +97,7 @@ def compile_json_path(source: str) -> JsonPath:
     if not source:
         raise ValueError("empty path")
     steps = []
-    for raw in _split(source):
+    for raw in split_steps(source):
         m = _STEP.match(raw.strip())
         if not m:
             raise ValueError(f"malformed path step {raw!r}")
@@ -112,20 +114,6 @@ def compile_json_path(source: str) -> JsonPath:
             preds.append(JsonPredicate(p.group("key"), vals, bool(p.group("neg"))))
         steps.append(JsonStep(m.group("name"), tuple(preds)))
     return JsonPath(source, tuple(steps))
-
-
-def _split(source: str) -> list[str]:
-    parts, depth, current = [], 0, []
-    for ch in source:
-        depth += ch == "["
-        depth -= ch == "]"
-        if ch == "/" and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    parts.append("".join(current))
-    return parts
 
 
 def field_paths(doc: Any, prefix: str = "") -> Iterator[str]:

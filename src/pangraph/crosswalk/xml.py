@@ -158,7 +158,7 @@ def compile_path(source: str) -> Path:
     if not source:
         raise ValueError("empty path")
     steps = []
-    for raw in _split_steps(source):
+    for raw in split_steps(source):
         m = _STEP.match(raw.strip())
         if not m:
             raise ValueError(f"malformed path step {raw!r}")
@@ -179,7 +179,7 @@ def compile_path(source: str) -> Path:
     return Path(source, tuple(steps))
 
 
-def _split_steps(source: str) -> list[str]:
+def split_steps(source: str) -> list[str]:
     """Split on '/' outside predicates (values may hold '/')."""
     parts, depth, current = [], 0, []
     for ch in source:

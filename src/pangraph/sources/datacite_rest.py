@@ -14,8 +14,6 @@ as canonical JSON, its ``attributes.updated`` as datestamp); one page is in memo
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
@@ -23,7 +21,7 @@ from pangraph.crosswalk.jsondoc import canonical_json, parse_json
 from pangraph.errors import HarvestError
 from pangraph.records import RawRecord
 from pangraph.sources import SourceProblem
-from pangraph.sources.http import HTTPClient, HTTPReply, RetryPolicy
+from pangraph.sources.http import HTTPClient, RetryPolicy, server_time
 
 if TYPE_CHECKING:
     from pangraph.config import Config, SourceConfig
@@ -158,7 +156,7 @@ class DataCiteRESTSource:
                 raise HarvestError(f"DataCite API answered HTTP {reply.status} for {reply.url}: "
                                    f"{reply.body[:200].decode('utf-8', 'replace')}", source=self.name)
             if self.pages == 1:
-                self._response_date = _server_time(reply)
+                self._response_date = server_time(reply)
             try:
                 doc = parse_json(reply.body)
             except ValueError as e:
@@ -188,22 +186,6 @@ class DataCiteRESTSource:
     def close(self) -> None:
         """Release the HTTP session."""
         self.http.close()
-
-
-def _server_time(reply: HTTPReply) -> str:
-    """The server's ``Date`` as ``YYYY-MM-DDThh:mm:ssZ`` (the local clock when it sends none)."""
-    when: datetime | None = None
-    header = reply.headers.get("Date")
-    if header:
-        try:
-            when = parsedate_to_datetime(header)
-        except (TypeError, ValueError, IndexError):
-            when = None
-    if when is None:
-        when = datetime.now(timezone.utc)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def from_config(source: "SourceConfig", *, config: "Config", from_: str | None = None,

@@ -134,3 +134,24 @@ class HTTPClient:
 
     def close(self) -> None:
         self._session.close()
+
+
+def http_date(value: str | None) -> str | None:
+    """An HTTP-date header value as ``YYYY-MM-DDThh:mm:ssZ`` (UTC), or None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def server_time(reply: HTTPReply) -> str:
+    """The server's ``Date`` of *reply* as ``YYYY-MM-DDThh:mm:ssZ`` (the local clock when it sends none):
+    the checkpoint of the next incremental run, on the server's clock."""
+    return http_date(reply.headers.get("Date")) or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

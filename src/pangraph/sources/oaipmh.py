@@ -29,8 +29,6 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
 if TYPE_CHECKING:
@@ -44,7 +42,7 @@ from sickle.response import OAIResponse
 from pangraph.errors import HarvestError, TransientHarvestError
 from pangraph.records import RawRecord
 from pangraph.sources import SourceProblem
-from pangraph.sources.http import USER_AGENT, HTTPReply, RetryPolicy
+from pangraph.sources.http import USER_AGENT, HTTPReply, RetryPolicy, http_date
 
 __all__ = [
     "OAIPMHSource",
@@ -400,16 +398,7 @@ class OAIPMHSource:
     def _first_date(self, page: _Page, reply: HTTPReply) -> str | None:
         if page.response_date:
             return page.response_date
-        date = reply.headers.get("Date")
-        if date:
-            try:
-                when = parsedate_to_datetime(date)
-            except (TypeError, ValueError, IndexError):
-                return None
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=timezone.utc)
-            return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return None
+        return http_date(reply.headers.get("Date"))
 
     def _single(self, params: Mapping[str, str]) -> tuple[_Page, HTTPReply]:
         """Fetch a one-page answer; malformed answers and OAI errors raise."""

@@ -20,7 +20,6 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from urllib.parse import quote
@@ -30,7 +29,7 @@ from pangraph.crosswalk.scicat import plain
 from pangraph.errors import ConfigError, HarvestError
 from pangraph.records import RawRecord
 from pangraph.sources import SourceProblem, harvest_settings
-from pangraph.sources.http import HTTPClient, RetryPolicy
+from pangraph.sources.http import HTTPClient, RetryPolicy, http_date
 
 if TYPE_CHECKING:
     from pangraph.config import Config, SourceConfig
@@ -296,20 +295,6 @@ def read_pan_finder_files(paths: Iterable[Path], *, source: str,
 
 # --- the REST API ------------------------------------------------------------------------------------------
 
-def _http_date(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class SciCatSource:
     """A SciCat backend (``{url}`` is the API root, e.g. ``https://scicat.ess.eu/api/v3``): every
     collection of *entities* is listed page by page with
@@ -365,7 +350,7 @@ class SciCatSource:
                     complete = False
                     break
                 if self.response_date is None:
-                    self.response_date = _http_date(reply.headers.get("Date")) or datetime.now(
+                    self.response_date = http_date(reply.headers.get("Date")) or datetime.now(
                         timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
                 if reply.status != 200:
                     yield SourceProblem(self.name, None, f"{entity.collection} page at skip={skip}: HTTP "
