@@ -22,6 +22,7 @@ from pangraph.config import Config, SourceConfig
 from pangraph.crosswalk import CrosswalkContext, crosswalk_record, load_mappings
 from pangraph.errors import PangraphError, RecordError
 from pangraph.rdf import DCT, FOAF, PANGRAPH, PROV, RDF, RDFS, XSD, iri, literal, ntriples
+from pangraph.quality_score import score_ntriples
 from pangraph.records import RawRecord
 from pangraph.resources import project_dir
 from pangraph.sources import SourceProblem, open_source
@@ -261,7 +262,7 @@ class Node:
                 quality = quality_ntriples(
                     graph, reports[graph], profile_versions=versions, notes=result.notes,
                     generated_at=arch.harvested_at,
-                )
+                ) + score_ntriples(graph, reports[graph], data[graph], generated_at=arch.harvested_at)
                 writes.append(_Pending(
                     rec.source, rec.identifier, rec.content_hash,
                     GraphWrite(graph, data[graph], self._provenance(graph, rec, result.subject, arch.harvested_at),

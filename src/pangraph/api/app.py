@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import pangraph
-from pangraph.api import linkeddata, pages, sparql
+from pangraph.api import linkeddata, pages, sparql, validation
 from pangraph.api.context import NodeContext, RunArchive, context, in_thread
 from pangraph.api.errors import ApiError, error_body
 from pangraph.api.negotiation import prefers_html
@@ -170,6 +170,7 @@ def create_app(
     app.include_router(pages.router, tags=["node"])
     app.include_router(sparql.router, tags=["SPARQL"])
     app.include_router(linkeddata.router, tags=["Linked Data"])
+    app.include_router(validation.router, tags=["validation"])
 
     @app.get("/health", tags=["node"], summary="Is the node up?",
              description="`status` is `ok` when the store answers; with the number of quads it holds. "
