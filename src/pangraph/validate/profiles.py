@@ -7,7 +7,10 @@
 - ``title`` (required): one line for people; ``description`` (required): what the profile checks;
 - ``files`` (required): the shape files (Turtle), relative to the folder, in load order;
 - ``ontology`` (optional): name of the vocabulary graph the shapes need (``panet``); the validator
-  refuses to run without it, because class checks would then fail for every record.
+  refuses to run without it, because class checks would then fail for every record;
+- ``external`` (optional, default false) and ``[fetch."<file>"]`` tables (``url``, ``mirrors``, ``sha256``):
+  third-party shapes that are fetched, pinned and cached rather than committed
+  (:mod:`pangraph.validate.external`); they are not held to the documentation rules below.
 
 The profile's IRI is ``https://w3id.org/pangraph/shapes/{name}`` (:func:`profile_iri`); its shapes live
 in the namespace ``{profile IRI}#``.
@@ -24,7 +27,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import rdflib
 from rdflib.namespace import RDF
@@ -33,12 +36,15 @@ from pangraph.errors import ConfigError
 from pangraph.rdf import SH
 from pangraph.resources import project_dir
 
+if TYPE_CHECKING:
+    from pangraph.config import Config
+
 PROFILE_FILE = "profile.toml"
 PROFILE_IRI_BASE = "https://w3id.org/pangraph/shapes/"
 
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 _REQUIRED = {"name": str, "version": str, "title": str, "description": str, "files": list}
-_OPTIONAL = {"ontology": str}
+_OPTIONAL = {"ontology": str, "external": bool, "fetch": dict}
 
 _SH = rdflib.Namespace(SH.raw(""))
 _TARGETS = (_SH.targetClass, _SH.targetNode, _SH.targetSubjectsOf, _SH.targetObjectsOf, _SH.target)
@@ -58,15 +64,24 @@ class Profile:
     ontology: str | None = None
     directory: Path | None = None
     shapes: rdflib.Graph = field(default_factory=rdflib.Graph, compare=False, repr=False)
+    external: bool = False
 
 
-def load_profile(name: str, *, shapes_dir: Path | str | None = None, strict: bool = True) -> Profile:
+def load_profile(name: str, *, shapes_dir: Path | str | None = None, strict: bool = True,
+                 config: "Config | None" = None, files_override: Mapping[str, Path | str] | None = None,
+                 fetch: bool | None = None) -> Profile:
     """The profile *name* from ``shapes_dir`` (default: the project's ``shapes/`` folder), with its
     shapes parsed and checked.
 
     ``strict`` (default) also requires every reporting shape to be an IRI documented with
     ``sh:name``/``sh:description``/``sh:message``/``sh:severity``; switch it off only for third-party
-    shapes. Raises :class:`~pangraph.errors.ConfigError` naming the file for any problem.
+    shapes (external profiles are never held to it). Raises :class:`~pangraph.errors.ConfigError` naming
+    the file for any problem.
+
+    For an external profile (``external = true``) the shape files come from *files_override* (file name →
+    local copy), else the setting ``validation.<name, '-' → '_'>.file`` of *config* when declared, else the
+    cache in ``config.cache_dir``, else a download when *fetch* (default: the setting
+    ``validation.<name>.fetch`` when declared, else False); see :mod:`pangraph.validate.external`.
     """
     root = Path(shapes_dir) if shapes_dir is not None else project_dir("shapes")
     folder = root / name
@@ -89,11 +104,17 @@ def load_profile(name: str, *, shapes_dir: Path | str | None = None, strict: boo
     if not meta["files"] or not all(isinstance(f, str) for f in meta["files"]):
         raise ConfigError(f"{toml_path}: 'files' must be a non-empty list of file names", field=str(toml_path))
 
-    files = tuple(folder / f for f in meta["files"])
+    external = bool(meta.get("external", False))
+    if external:
+        files = _external_paths(name, meta, toml_path, config=config, files_override=files_override, fetch=fetch)
+    elif files_override:
+        raise ConfigError(f"profile {name!r} is not external: its files cannot be overridden", field=str(toml_path))
+    else:
+        files = tuple(folder / f for f in meta["files"])
     graph = rdflib.Graph()
     for path in files:
         graph += _parse_shapes(path)
-    if strict:
+    if strict and not external:
         problems = shape_problems(graph)
         if problems:
             raise ConfigError(f"profile {name!r} ({folder}): " + "; ".join(problems), field=str(folder))
@@ -107,7 +128,28 @@ def load_profile(name: str, *, shapes_dir: Path | str | None = None, strict: boo
         ontology=meta.get("ontology"),
         directory=folder,
         shapes=graph,
+        external=external,
     )
+
+
+def _external_paths(name: str, meta: dict, toml_path: Path, *, config: "Config | None",
+                    files_override: Mapping[str, Path | str] | None, fetch: bool | None) -> tuple[Path, ...]:
+    """The local paths of an external profile's shape files (see :func:`load_profile`)."""
+    from pangraph.validate import external as ext  # httpx only when an external profile is used
+
+    pinned = ext.external_files(meta, toml_path)
+    local: dict[str, Path | str] = dict(files_override or {})
+    values = config.values if config is not None else {}
+    configured = str(values.get(ext.setting_name(name), "") or "").strip()
+    if configured and not local:
+        if len(pinned) != 1:
+            raise ConfigError(f"{ext.setting_name(name)} names one file but profile {name!r} has "
+                              f"{len(pinned)}: use files_override", field=ext.setting_name(name))
+        local[pinned[0].name] = config.resolve_path(configured) if config is not None else Path(configured)
+    if fetch is None:
+        fetch = bool(values.get(ext.fetch_setting_name(name), False))
+    return ext.resolve_external(name, meta["version"], pinned, local=local,
+                                cache_dir=config.cache_dir if config is not None else None, fetch=fetch)
 
 
 def profile_iri(name: str) -> str:
@@ -116,15 +158,16 @@ def profile_iri(name: str) -> str:
 
 
 def load_profiles(names: Iterable[str], *, shapes_dir: Path | str | None = None,
-                  strict: bool = True) -> list[Profile]:
-    """The profiles *names*, loaded and checked as by :func:`load_profile`, in the order given."""
+                  strict: bool = True, config: "Config | None" = None) -> list[Profile]:
+    """The profiles *names*, loaded and checked as by :func:`load_profile` (external ones with *config*'s
+    settings and cache), in the order given."""
     seen: set[str] = set()
     out = []
     for n in names:
         if n in seen:
             raise ConfigError(f"validation profile {n!r} is listed twice")
         seen.add(n)
-        out.append(load_profile(n, shapes_dir=shapes_dir, strict=strict))
+        out.append(load_profile(n, shapes_dir=shapes_dir, strict=strict, config=config))
     return out
 
 
