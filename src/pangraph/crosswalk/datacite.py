@@ -159,7 +159,7 @@ def add_resource_type(g: RecordGraph, general: str | None, value: str, *, field_
         if row is not None:
             value = ""
     if row is not None:
-        g.add(g.subject, DCT.type, iri(row.object_id))
+        g.add(g.subject, DCT.type, g.concept(iri(row.object_id), row.object_label))
         if row.object_id == DCMI_SOFTWARE:
             g.add(g.subject, RDF.type, SCHEMA.SoftwareSourceCode)
     elif general:
@@ -189,7 +189,7 @@ def add_related_identifier(g: RecordGraph, value: str, id_type: str | None, rela
         g.add(g.subject, DCAT.qualifiedRelation, node)
         g.add(node, RDF.type, DCAT.Relationship)
         g.add(node, DCT.relation, iri(target))
-        g.add(node, DCAT.hadRole, iri(row.subject_id))
+        g.add(node, DCAT.hadRole, g.concept(iri(row.subject_id), row.subject_label, kind=DCAT.Role))
     else:
         g.add(g.subject, iri(row.object_id), iri(target))
 

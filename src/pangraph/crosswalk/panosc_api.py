@@ -21,7 +21,7 @@ from pangraph.crosswalk.record_graph import (Affiliation, NameIdentifier, Record
                                              subject_transform)
 from pangraph.crosswalk.transforms import FormatInfo
 from pangraph.rdf import (DCAT, DCT, FOAF, ORG, PANGRAPH, PROV, RDF, RDFS, SCHEMA, VCARD, XSD, Term, iri,
-                          literal)
+                          iri_value, literal)
 
 #: values a provider writes for something it does not disclose
 PLACEHOLDERS = frozenset({"private"})
@@ -51,7 +51,8 @@ def _is_placeholder(text: str | None) -> bool:
 
 
 def _state(g: RecordGraph) -> dict[str, Any]:
-    """What earlier rows of this record learnt (the document type, whether an instrument was included)."""
+    """What earlier rows of this record learnt (the document type, whether an instrument was included, the
+    title, instrument name and dates that :func:`summary` composes a description of)."""
     return g.__dict__.setdefault("_panosc", {})
 
 
@@ -102,6 +103,7 @@ def text(g: RecordGraph, values: list[Any], prop: str | None) -> None:
             g.note(_local(prop), "value withheld by the provider (placeholder); not mapped", severity="Info", value=t)
             continue
         g.add(g.subject, iri(prop), literal(" ".join(t.split())))
+        _state(g).setdefault(_local(prop), " ".join(t.split()))
 
 
 @field_transform()
@@ -111,6 +113,7 @@ def date(g: RecordGraph, values: list[Any], prop: str | None) -> None:
         t = scalar(v)
         if t:
             g.add_date(iri(prop), t, field_=_local(prop))
+            _state(g).setdefault(_local(prop), t)
 
 
 @field_transform()
@@ -211,6 +214,7 @@ def instrument(g: RecordGraph, values: list[Any], prop: str | None) -> None:
         name = scalar(v.get("name"))
         if name and not _is_placeholder(name):
             g.add(iri(node), RDFS.label, literal(name))
+            _state(g).setdefault("instrument_name", name)
 
 
 @field_transform(needs_property=False)
@@ -307,10 +311,10 @@ def sample(g: RecordGraph, values: list[Any], prop: str | None) -> None:
 @field_transform()
 def file(g: RecordGraph, values: list[Any], prop: str | None) -> None:
     """A File ``{id, name, path, size}`` → ``dcat:Distribution`` minted per file, with ``dct:title`` (the
-    name), ``dct:identifier`` (path/name), ``dcat:byteSize`` and, when the dataset has a DOI or Handle,
-    that PID as ``dcat:accessURL`` (its resolver leads to the facility's access page)."""
-    subject = g.subject[1:-1]
-    access_url = subject if subject.startswith(("https://doi.org/", "https://hdl.handle.net/")) else None
+    name), ``dct:identifier`` (path/name), ``dcat:byteSize`` and ``dcat:accessURL`` (required by DCAT-AP 3):
+    the dataset's DOI or Handle when it has one (its resolver leads to the facility's access page), else the
+    dataset's own IRI, which the node serves as its landing page."""
+    access_url = iri_value(g.subject)
     for n, f in enumerate(values, start=1):
         if not isinstance(f, dict):
             continue
@@ -330,8 +334,37 @@ def file(g: RecordGraph, values: list[Any], prop: str | None) -> None:
             g.add(node, DCAT.byteSize, literal(size_text.split(".")[0], datatype=XSD.raw("nonNegativeInteger")))
         elif size_text:
             g.note("files/size", "file size is not a number of bytes; not mapped", value=size_text)
-        if access_url:
-            g.add(node, DCAT.accessURL, iri(access_url))
+        g.add(node, DCAT.accessURL, iri(access_url))
+
+
+@field_transform(needs_property=False)
+def summary(g: RecordGraph, values: list[Any], prop: str | None) -> None:
+    """DCAT-AP 3 requires a title and a description, and a PaNOSC Dataset has no description field (and its
+    title may be a placeholder). Run last: a dataset without a title gets ``Dataset {pid}``, one without a
+    description gets one composed of the record's own facts (title, techniques, instrument, creation date).
+    Both are noted (Info), so curators see that the text was generated, not written by the facility."""
+    state = _state(g)
+    pid = next((scalar(v) for v in values if scalar(v)), None) or g.key
+    title = state.get("title")
+    if not g.has(DCT.title):
+        title = f"Dataset {pid}"
+        g.add(g.subject, DCT.title, literal(title))
+        g.note("title", "no title in the source; one was made from the pid", severity="Info", value=title)
+    if g.has(DCT.description):
+        return
+    label = getattr(g.ctx.techniques, "label", None)
+    techniques = [label(iri_value(t)) or iri_value(t) if label else iri_value(t)
+                  for t in g.objects(g.subject, SCHEMA.measurementTechnique)]
+    parts = [f"Dataset {title}"]
+    if techniques:
+        parts.append("measured with " + ", ".join(techniques))
+    if state.get("instrument_name"):
+        parts.append(f"on the instrument {state['instrument_name']}")
+    created = state.get("created")
+    text = " ".join(parts) + (f", created {created}" if created else "") + "."
+    g.add(g.subject, DCT.description, literal(text))
+    g.note("description", "no description in the source; one was composed from the record's title, techniques, "
+           "instrument and dates", severity="Info", value=text)
 
 
 # --- Document -----------------------------------------------------------------------------------------
@@ -439,7 +472,8 @@ def _orcid_value(person: dict[str, Any]) -> str | None:
 def _person(g: RecordGraph, person: dict[str, Any]) -> Term | None:
     """A Person → ``foaf:Person``: ORCID IRI (from ``orcid``, ``ORCiD`` … in any spelling) when valid, else
     minted from the source's person id ``{base}/id/person/{source}/{id}`` (one node per person of the
-    source); PRIVATE names are not used."""
+    source); PRIVATE names are not used: a person with neither name nor ORCID is an anonymous ``prov:Agent``
+    (its id, no name)."""
     name = scalar(person.get("fullName"))
     given, family = scalar(person.get("firstName")), scalar(person.get("lastName"))
     if _is_placeholder(name):
@@ -457,8 +491,15 @@ def _person(g: RecordGraph, person: dict[str, Any]) -> Term | None:
         return g.person(name or " ".join(p for p in (given, family) if p) or orcid, given=given, family=family,
                         identifiers=identifiers, field_="members/person")
     pid = scalar(person.get("id"))
-    if pid is None and not (name or given or family):
-        return None
+    if not (name or given or family):
+        if pid is None:
+            return None
+        # A foaf:Agent must have a name (DCAT-AP 3); a participant whose name the provider withholds keeps
+        # its role and the provider's stable id (the same person across proposals) as an anonymous prov:Agent.
+        node = iri(ids.mint(g.ctx.base, "person", g.ctx.source, ids.local_key(pid)))
+        g.add(node, RDF.type, PROV.Agent)
+        g.add(node, DCT.identifier, literal(pid))
+        return node
     if pid:
         node = iri(ids.mint(g.ctx.base, "person", g.ctx.source, ids.local_key(pid)))
     else:
@@ -606,7 +647,7 @@ _SHARED = {"identifier": identifier, "text": text, "date": date, "access": acces
 FORMATS = {
     "panosc-dataset": {**_SHARED, "dataset_pid": dataset_pid, "size": size, "instrument": instrument,
                        "instrument_reference": instrument_reference, "facility": facility, "technique": technique,
-                       "sample": sample, "file": file},
+                       "sample": sample, "file": file, "summary": summary},
     "panosc-document": {**_SHARED, "document_type": document_type, "publication_doi": publication_doi,
                         "document_pid": document_pid, "document_class": document_class,
                         "document_doi": document_doi, "license": license, "member": member,

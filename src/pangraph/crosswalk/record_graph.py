@@ -153,6 +153,15 @@ class RecordGraph:
     def text_literal(self, value: str, lang: str | None = None) -> Term:
         return literal(value, lang=_valid_lang(lang))
 
+    def concept(self, node: Term, label: str, *, kind: Term = SKOS.Concept) -> Term:
+        """Describe a controlled-vocabulary value used in the record: *node* typed *kind*
+        (``skos:Concept``, or a subclass such as ``dcat:Role``) with ``skos:prefLabel`` *label* in English,
+        as DCAT-AP 3 requires of the values of ``dct:type``, ``dcat:hadRole`` … Returns *node*."""
+        self.add(node, RDF.type, kind)
+        if label:
+            self.add(node, SKOS.prefLabel, literal(label, lang="en"))
+        return node
+
     # -- dates -----------------------------------------------------------------------------------
 
     def date_term(self, value: str, *, field_: str) -> Term | None:
@@ -480,17 +489,31 @@ class RecordGraph:
             self.add(node, DCT.extent, ext)
             self.add(ext, RDF.type, DCT.SizeOrDuration)
             self.add(ext, RDF.value, literal(extent))
-        for mt in self._media_types:
+        # DCAT-AP 3 allows one dcat:mediaType, one dct:format and one dct:license per distribution
+        media_types = list(dict.fromkeys(self._media_types))
+        for mt in media_types[:1]:
             media = iri("https://www.iana.org/assignments/media-types/" + mt)
             self.add(node, DCAT.mediaType, media)
             self.add(media, RDF.type, DCT.MediaType)
-        for label in self._formats:
+        if len(media_types) > 1:
+            self.note("formats/format", "several media types; the first is the distribution's dcat:mediaType",
+                      severity="Info", value=", ".join(media_types))
+        labels = list(dict.fromkeys(self._formats))
+        if labels:
             fmt = self.blank("format")
             self.add(node, DCT["format"], fmt)
             self.add(fmt, RDF.type, DCT.MediaTypeOrExtent)
-            self.add(fmt, RDFS.label, literal(label))
-        for licence in self.licence_of_dataset():
+            for label in labels:
+                self.add(fmt, RDFS.label, literal(label))
+            if len(labels) > 1:
+                self.note("formats/format", "several format labels; kept as labels of the one dct:format",
+                          severity="Info", value="; ".join(labels))
+        licences = self.licence_of_dataset()
+        for licence in licences[:1]:
             self.add(node, DCT.license, licence)
+        if len(licences) > 1:
+            self.note("rightsList/rights", "several licences; the first is the distribution's dct:license",
+                      severity="Info", value=", ".join(iri_value(t) for t in licences))
 
     def alternate_identifier(self, value: str, scheme: str | None) -> None:
         """``adms:identifier`` node with ``skos:notation`` (and the scheme as a ``dct:type`` literal)."""

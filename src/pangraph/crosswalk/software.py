@@ -545,7 +545,7 @@ def zenodo_related(g: RecordGraph, values: list[Any], prop: str | None) -> None:
 def software_type(g: RecordGraph, values: list[Any], prop: str | None) -> None:
     """``dct:type dctype:Software`` — what DataCite software DOIs say (``mappings/resource-types.tsv``),
     so software from every source is found by one pattern. Use with a path every record has."""
-    g.add(g.subject, DCT.type, DCTYPE.Software)
+    g.add(g.subject, DCT.type, g.concept(DCTYPE.Software, "Software"))
 
 
 _SHARED = {
