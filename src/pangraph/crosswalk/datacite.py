@@ -244,8 +244,10 @@ def add_experiment(g: RecordGraph, subjects: Sequence[Subject]) -> None:
 
 
 def add_geo_location(g: RecordGraph, loc: GeoLocation, prop: str) -> None:
-    """A geolocation → *prop* (``dct:spatial``) a ``dct:Location`` with ``locn:geographicName``,
-    ``dcat:bbox`` and ``locn:geometry`` (GeoSPARQL WKT literals)."""
+    """A geolocation → *prop* (``dct:spatial``) a ``dct:Location`` as DCAT-AP 3 describes one:
+    ``locn:geographicName``, the point as ``dcat:centroid``, the box as ``dcat:bbox`` (GeoSPARQL WKT
+    literals), and the polygons as one ``locn:geometry`` node (``locn:Geometry`` with ``gsp:asWKT``; several
+    polygons become one ``MULTIPOLYGON``)."""
     node = g.blank("location")
     added = False
     if loc.place:
@@ -253,20 +255,26 @@ def add_geo_location(g: RecordGraph, loc: GeoLocation, prop: str) -> None:
         added = True
     if loc.point is not None and _numbers(*loc.point):
         lon, lat = loc.point
-        g.add(node, LOCN.geometry, literal(f"POINT({lon} {lat})", datatype=WKT))
+        g.add(node, DCAT.centroid, literal(f"POINT({lon} {lat})", datatype=WKT))
         added = True
     if loc.box is not None and _numbers(*loc.box):
         w, east, s, n = loc.box
         g.add(node, DCAT.bbox, literal(f"POLYGON(({w} {s},{east} {s},{east} {n},{w} {n},{w} {s}))", datatype=WKT))
         added = True
+    rings = []
     for polygon in loc.polygons:
         points = list(polygon)
         if len(points) >= 4 and all(_numbers(*p) for p in points):
             if points[0] != points[-1]:
                 points.append(points[0])
-            g.add(node, LOCN.geometry, literal("POLYGON((" + ",".join(f"{x} {y}" for x, y in points) + "))",
-                                               datatype=WKT))
-            added = True
+            rings.append("(" + ",".join(f"{x} {y}" for x, y in points) + ")")
+    if rings:
+        wkt = f"POLYGON({rings[0]})" if len(rings) == 1 else "MULTIPOLYGON(" + ",".join(f"({r})" for r in rings) + ")"
+        geometry = g.blank("geometry")
+        g.add(node, LOCN.geometry, geometry)
+        g.add(geometry, RDF.type, LOCN.Geometry)
+        g.add(geometry, GSP.asWKT, literal(wkt, datatype=WKT))
+        added = True
     if added:
         g.add(g.subject, iri(prop), node)
         g.add(node, RDF.type, DCT.Location)

@@ -54,6 +54,7 @@ def add_subject(g: RecordGraph, s: Subject, *, field_: str) -> None:
         g.add(g.subject, DCAT.keyword, g.text_literal(v, s.lang))
     if s.value_uri and ids.url_iri(s.value_uri):
         g.add(g.subject, DCAT.theme, iri(s.value_uri))
+        g.add(iri(s.value_uri), RDF.type, SKOS.Concept)  # DCAT-AP 3: a theme is a skos:Concept with a prefLabel
         if v:
             g.add(iri(s.value_uri), SKOS.prefLabel, g.text_literal(v, s.lang))
 
