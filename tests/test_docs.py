@@ -40,3 +40,18 @@ def test_join_queries_in_readme_are_current() -> None:
     assert m, "README.md lost its join-queries markers"
     for _, query in JOINS:
         assert query.rstrip() in m.group(1), "README join queries are stale: run scripts/update-readme.py"
+
+
+def test_quality_queries_in_readme_are_current() -> None:
+    from pangraph.queries import QUALITY
+
+    m = re.search(r"<!-- quality-queries:start -->\n(.*?)\n<!-- quality-queries:end -->", README, re.S)
+    assert m, "README.md lost its quality-queries markers"
+    for title, query in QUALITY:
+        assert f"**{title}**" in m.group(1) and query.rstrip() in m.group(1), \
+            "README quality queries are stale: run scripts/update-readme.py"
+
+
+def test_quality_routes_are_in_the_readme() -> None:
+    for route in ("`GET /quality`", "`GET /quality/{source}`", "`GET /quality/{source}/{key}`"):
+        assert route in README, route

@@ -147,7 +147,7 @@ def test_broken_shapes_file_fails_with_its_path_and_the_parser_message(profile_c
 
 
 @pytest.mark.parametrize("change, message", [
-    (('version = "1.0.0"', 'version = "one"'), "semantic version"),
+    (('version = "1.1.0"', 'version = "one"'), "semantic version"),
     (('name = "pan-dataset"', 'name = "other"'), "folder name"),
     (('ontology = "panet"', 'ontology = "panet"\ncolour = "red"'), "unknown key"),
     (('files = [', 'files = ["missing.ttl", '), "does not exist"),

@@ -91,7 +91,7 @@ def test_datacite_xml_is_recognised_crosswalked_and_validated_without_storing(cl
     assert body["format"] == "datacite" and body["kind"] == "dataset"
     assert body["subject"] == result.subject == "https://doi.org/10.15151/esrf-dc-2493599001"
     assert body["results"] == [x.as_dict() for x in report.results]
-    assert body["profiles"] == {"pan-dataset": "1.0.0", "training": "1.0.0", "software": "1.0.0"}
+    assert body["profiles"] == {"pan-dataset": "1.1.0", "training": "1.0.0", "software": "1.1.0"}
     assert body["conforms"] is report.conforms
     assert body["score"] == score_record(report, nt).as_dict()
     assert store.count_quads() == before  # nothing stored

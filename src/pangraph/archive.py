@@ -213,12 +213,35 @@ class RunReport:
     until: str | None = None
     checkpoint: str | None = None
     message: str | None = None
+    # quality figures (reports written before they existed lack them: None means "not recorded")
+    validated: int | None = None  # record graphs validated by this run
+    violations: int | None = None  # results of those records, per severity (crosswalk notes included)
+    warnings: int | None = None
+    infos: int | None = None
+    #: the quality of each source the run loaded, *after* the run: source → {records, conforming,
+    #: mean_score, dimensions {name: mean}, results {Violation, Warning, Info}, scoring_version}
+    quality: dict[str, dict[str, Any]] | None = None
 
     def count(self, outcome: str, n: int = 1) -> None:
         """Add *n* to the counter *outcome* (added, updated, unchanged, deleted, failed)."""
         if outcome not in ("added", "updated", "unchanged", "deleted", "failed"):
             raise ValueError(f"unknown outcome {outcome!r}")
         setattr(self, outcome, getattr(self, outcome) + n)
+
+    def add_validation(self, counts: Mapping[str, int], notes: Iterable[str] = ()) -> None:
+        """Count one validated record: *counts* are its SHACL results per severity (``Violation``,
+        ``Warning``, ``Info``), *notes* the severities of its crosswalk notes (they count alike)."""
+        totals = {"Violation": 0, "Warning": 0, "Info": 0}
+        for severity, n in counts.items():
+            if severity in totals:
+                totals[severity] += int(n)
+        for severity in notes:
+            if severity in totals:
+                totals[severity] += 1
+        self.validated = (self.validated or 0) + 1
+        self.violations = (self.violations or 0) + totals["Violation"]
+        self.warnings = (self.warnings or 0) + totals["Warning"]
+        self.infos = (self.infos or 0) + totals["Info"]
 
     def add_error(self, identifier: str | None, reason: str) -> None:
         """Count one failure; the first 20 are kept with identifier and reason."""
@@ -234,10 +257,17 @@ class RunReport:
         return round((end - start).total_seconds(), 3)
 
     def summary_line(self) -> str:
-        """One line for people: the counts of this run."""
-        return (f"{self.source}: added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+        """One line for people: the counts of this run (and the source's mean quality score after it,
+        when the run recorded it)."""
+        line = (f"{self.source}: added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
                 f"deleted {self.deleted}, failed {self.failed}; loaded {self.loaded} record graph(s), "
-                f"{self.nonconforming} with violations" + (f" [{self.status}]" if self.status != "running" else ""))
+                f"{self.nonconforming} with violations")
+        if self.validated:
+            line += f" ({self.violations or 0} violation(s), {self.warnings or 0} warning(s))"
+        after = (self.quality or {}).get(self.source)
+        if after and after.get("mean_score") is not None:
+            line += f"; mean quality score {after['mean_score']:.1f}"
+        return line + (f" [{self.status}]" if self.status != "running" else "")
 
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready dict (``from_`` is spelled ``from``)."""

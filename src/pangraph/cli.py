@@ -175,37 +175,157 @@ def runs(obj: _Ctx, source: str | None, as_json: bool, limit: int) -> None:
         click.echo("no runs yet" + (f" for source {source!r}" if source else ""))
         return
     for r in items:
-        click.echo(
-            f"#{r['id']} {r['source']} {r['kind']} {r['status']} started {r['started_at']} "
-            f"({r.get('duration_s') or 0:.1f}s): added {r['added']}, updated {r['updated']}, "
-            f"unchanged {r['unchanged']}, deleted {r['deleted']}, failed {r['failed']}"
-        )
+        line = (f"#{r['id']} {r['source']} {r['kind']} {r['status']} started {r['started_at']} "
+                f"({r.get('duration_s') or 0:.1f}s): added {r['added']}, updated {r['updated']}, "
+                f"unchanged {r['unchanged']}, deleted {r['deleted']}, failed {r['failed']}")
+        if r.get("validated") is not None:
+            line += (f"; validated {r['validated']}, {r.get('nonconforming') or 0} with violations "
+                     f"({r.get('violations') or 0} violations, {r.get('warnings') or 0} warnings)")
+        after = (r.get("quality") or {}).get(r["source"]) or {}
+        if after.get("mean_score") is not None:
+            line += f"; mean score after {after['mean_score']:.1f}"
+        click.echo(line)
         for e in (r.get("errors") or [])[:5]:
             click.echo(f"    {e.get('identifier')}: {e.get('reason')}")
 
 
 # -- validation ---------------------------------------------------------------------------------------
 
+def _profile_names(values: tuple[str, ...]) -> list[str]:
+    """Profile names from repeated and comma-separated ``--profile`` values, in order, without repeats."""
+    names: list[str] = []
+    for value in values:
+        for name in value.split(","):
+            name = name.strip()
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+def _page_links(node: Any, graphs: Any) -> dict[str, str]:
+    """Record graph → the URL of its quality page on the node (``{base}/quality/{source}/{key}``)."""
+    from pangraph.quality import record_page_path
+
+    base = node.config.base.rstrip("/")
+    return {g: f"{base}/{page}" for g in graphs if (page := record_page_path(base, g))}
+
+
 @main.command()
 @click.option("--source", help="Only the records of this source.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True)
+@click.option("--profile", "profiles", multiple=True, metavar="NAME[,NAME...]",
+              help="Profiles to validate against (repeat the option or give a comma list). Default: the node's "
+                   "validation.profiles, the profiles run on load, whose stored results are reported. Any other "
+                   "selection validates the records again now (rebuilt from the archive, like --recheck): "
+                   "those results are reported, not stored.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle", "html"]), default="text",
+              show_default=True, help="html: one standalone page (summary, what to fix first, every record's "
+              "failures with the failing value and the shape's message).")
 @click.option("--recheck", is_flag=True,
-              help="First rebuild the records from the archive with the current mappings and profiles.")
+              help="First rebuild the records from the archive with the current mappings and the configured "
+                   "profiles, storing the new results (only the configured profiles' results are ever stored).")
 @click.pass_obj
-def validate(obj: _Ctx, source: str | None, fmt: str, recheck: bool) -> None:
-    """Report the SHACL validation results of the stored records. Exit 0 conforms, 1 does not, 2 failure."""
-    from pangraph.quality import quality_summary
+def validate(obj: _Ctx, source: str | None, profiles: tuple[str, ...], fmt: str, recheck: bool) -> None:
+    """Report the SHACL validation results of the stored records. Exit 0 conforms, 1 does not, 2 failure.
+
+    Without --profile the results stored when the records were loaded are reported. With --profile naming
+    other profiles than validation.profiles (e.g. dcat-ap-3), the records are rebuilt from the archive (as
+    --recheck does) and validated now against exactly the selected profiles; those results are reported,
+    not stored.
+    """
+    from pangraph.quality import check_source, quality_summary, revalidate, stored_reports, stored_scores
+    from pangraph.validate.report import exit_code, render, summarise
 
     try:
         with obj.node() as node:
+            if source is not None:
+                check_source(node, source)
+            configured = list(node.config["validation.profiles"])
+            selected = _profile_names(profiles) or configured
             if recheck:
-                node.recrosswalk(source=source, progress=_progress("validate"))
+                node.recrosswalk(source=source, progress=_progress("recheck"))
                 click.echo("", err=True)
-            summary = quality_summary(node, source=source)
-            click.echo(summary.render(fmt))
-            sys.exit(summary.exit_code())
+            scope = f"source {source}" if source else "all sources"
+            if set(selected) == set(configured):
+                if fmt != "html":
+                    summary = quality_summary(node, source=source)
+                    click.echo(summary.render(fmt))
+                    sys.exit(summary.exit_code())
+                reports = stored_reports(node, source=source)
+                click.echo(render(reports, format="html", top=15, title=f"Validation report ({scope})",
+                                  note=f"Results stored when the records were loaded, profiles "
+                                       f"{', '.join(configured)} (validation.profiles); node {node.config.base}.",
+                                  scores=stored_scores(node, source=source), links=_page_links(node, reports)),
+                           nl=False)  # the page ends with a newline
+                sys.exit(exit_code(summarise(reports)))
+            reports, failed = revalidate(node, selected, source=source, progress=_progress("validate"))
+            click.echo("", err=True)
+            extra = [n for n in selected if n not in configured]
+            note = (f"The records ({scope}) rebuilt from the archive and validated now against "
+                    f"{', '.join(selected)}; these results are reported, not stored"
+                    + (f" ({', '.join(extra)} not in validation.profiles)" if extra else "") + ".")
+            click.echo(f"note: {note}", err=True)
+            for f in failed[:10]:
+                click.echo(f"  not validated (crosswalk failed): {f['identifier']}: {f['reason']}", err=True)
+            out = render(reports, format=fmt, top=15, title=f"Validation report ({scope}, {', '.join(selected)})",
+                         note=note, links=_page_links(node, reports))
+            click.echo(out, nl=not out.endswith("\n"))
+            sys.exit(exit_code(summarise(reports)))
     except PangraphError as e:
         _fail(e)
+
+
+@main.command("quality")
+@click.argument("source", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
+              help="html: one standalone page (styles inline) linking to the node's pages.")
+@click.option("--top", default=15, show_default=True, type=click.IntRange(1, None),
+              help="Entries of the fix-first list.")
+@click.option("--runs", "runs_limit", default=20, show_default=True, type=click.IntRange(1, None),
+              help="Runs in the trend.")
+@click.option("--lowest", default=10, show_default=True, type=click.IntRange(0, None),
+              help="Lowest-scoring records listed.")
+@click.pass_obj
+def quality_cmd(obj: _Ctx, source: str | None, fmt: str, top: int, runs_limit: int, lowest: int) -> None:
+    """Quality of SOURCE: score overall and per dimension, distribution of the record scores, what to fix
+    first (failures ranked by records affected × score they cost) and the trend across runs. Without
+    SOURCE: one line per source. Exit 0 ok, 2 unknown source or failure."""
+    from pangraph.quality import render_page, source_quality, sources_overview
+    from pangraph.quality_score import default_dimensions
+
+    try:
+        with obj.node() as node:
+            base, title = node.config.base, node.config["node.title"]
+            if source is not None:
+                q = source_quality(node, source, top=top, runs=runs_limit, lowest=lowest)
+                out = q.render(fmt, base=base, node_title=title)
+                click.echo(out, nl=not out.endswith("\n"))
+                return
+            sources = sources_overview(node)
+            version = default_dimensions().version
+            if fmt == "json":
+                click.echo(json.dumps({"scoring_version": version, "sources": sources}, indent=2, ensure_ascii=False))
+            elif fmt == "html":
+                click.echo(render_page("quality_index.html", base=base, node_title=title, sources=sources,
+                                       version=version))
+            else:
+                _print_sources(sources, version)
+    except PangraphError as e:
+        _fail(e)
+
+
+def _print_sources(sources: list[dict[str, Any]], version: str) -> None:
+    if not sources:
+        click.echo("no sources yet")
+        return
+    click.echo(f"Quality per source (scoring method {version}; `pangraph quality SOURCE` for one source):")
+    width = max(len(s["source"]) for s in sources)
+    click.echo(f"  {'source'.ljust(width)}  records  conform  w/ violations  violations  warnings  mean score  last run")
+    for s in sources:
+        last = s.get("last_run") or {}
+        mean = "—" if s["mean_score"] is None else f"{s['mean_score']:.1f}"
+        click.echo(f"  {s['source'].ljust(width)}  {s['records']:7}  {s['conforming']:7}  {s['nonconforming']:13}  "
+                   f"{s['results'].get('Violation', 0):10}  {s['results'].get('Warning', 0):8}  {mean:>10}  "
+                   f"{last.get('started_at') or ''} {last.get('status') or ''}".rstrip())
 
 
 @main.command()

@@ -270,6 +270,7 @@ class Node:
                 ))
                 if not reports[graph].conforms:
                     report.nonconforming += 1
+                report.add_validation(reports[graph].counts(), [n.severity for n in result.notes])
         if not writes:
             return
         sources = {p.source for p in writes}
@@ -321,6 +322,7 @@ class Node:
             if len(batch) >= batch_size:
                 flush()
         flush()
+        self.add_quality_figures(report)
         return report
 
     # -- harvest --------------------------------------------------------------------------------
@@ -387,6 +389,7 @@ class Node:
             self.load_ontologies()
             self.archive.reset_loaded(source)
             self.load_pending(source=source, report=report, progress=progress, batch_size=batch_size)
+            self.add_quality_figures(report)
             report.status = "ok" if not report.failed else "partial"
         except PangraphError as e:
             report.status = "failed"
@@ -397,6 +400,20 @@ class Node:
         return report
 
     # -- validation of what is stored -------------------------------------------------------------------
+
+    def add_quality_figures(self, report: RunReport) -> None:
+        """When the run loaded records, keep in *report* the quality of its source(s) after the run
+        (``report.quality``: source → records, conforming, mean score …; see
+        :func:`pangraph.quality.source_figures`): the trend across runs. A failure to compute them is
+        logged, never fails the run."""
+        if not report.loaded:
+            return
+        from pangraph.quality import source_figures
+
+        try:
+            report.quality = source_figures(self, None if report.source == "*" else report.source)
+        except PangraphError as e:
+            log.warning("quality figures of run %s not recorded: %s", report.source, e)
 
     def record_graphs(self, *, source: str | None = None) -> list[str]:
         """The record graphs in the store (of one source), from the provenance graph."""

@@ -268,7 +268,9 @@ def score_ntriples(graph: str, report: Report, triples_nt: str, *, dimensions: D
 @dataclass(frozen=True)
 class Failure:
     """A constraint failing in some records: the shape, its severity, message and path, the records it
-    affects, the total-score points it costs each of them (at least) and records × cost."""
+    affects, the total-score points it costs each of them (at least) and records × cost. Crosswalk notes
+    have no shape: they are grouped by severity and ``field`` (the source field they are about), with one
+    of their messages."""
 
     shape: str | None
     severity: str
@@ -277,22 +279,25 @@ class Failure:
     records: int
     cost: float
     impact: float
+    field: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"shape": self.shape, "severity": self.severity, "message": self.message, "path": self.path,
-                "records": self.records, "cost": self.cost, "impact": self.impact}
+                "records": self.records, "cost": self.cost, "impact": self.impact, "field": self.field}
 
 
-def rank_failures(counts: Iterable[tuple[str | None, str, str, str | None, int]], *,
+def rank_failures(counts: Iterable[tuple], *,
                   dimensions: Dimensions | None = None, top: int | None = None) -> list[Failure]:
-    """The "fix these first" list: *counts* are (shape, severity, message, path, records affected); ranked
-    by records × the score points the failure costs (:meth:`Dimensions.cost`), then by severity and
-    records. Failures that cost no score (no indicator names them) come last, by severity and records."""
+    """The "fix these first" list: *counts* are (shape, severity, message, path, records affected), with an
+    optional sixth item, the source field of a crosswalk note; ranked by records × the score points the
+    failure costs (:meth:`Dimensions.cost`), then by severity and records. Failures that cost no score (no
+    indicator names them) come last, by severity and records."""
     dims = dimensions or default_dimensions()
     items = []
-    for shape, severity, message, path, records in counts:
+    for shape, severity, message, path, records, *rest in counts:
         cost = round(dims.cost(shape, path), 2)
-        items.append(Failure(shape, severity, message, path, records, cost, round(cost * records, 2)))
+        items.append(Failure(shape, severity, message, path, records, cost, round(cost * records, 2),
+                             rest[0] if rest else None))
     items.sort(key=lambda f: (-f.impact, _SEV_RANK.get(f.severity, len(_SEV_RANK)), -f.records, f.shape or "",
                               f.message))
     return items if top is None else items[:top]
@@ -370,16 +375,17 @@ def source_scores(node: Any, source: str | None = None, *, top: int | None = 15,
             distribution[k][_bucket(v)] += 1
 
     counts = []
+    # one entry per shape and severity; crosswalk notes (no shape) per severity and source field
     for row in node.store.select(
-        f"SELECT ?shape ?sev (SAMPLE(?msg) AS ?message) (SAMPLE(?path) AS ?p) (COUNT(DISTINCT ?g) AS ?n) "
+        f"SELECT ?shape ?sev ?field (SAMPLE(?msg) AS ?message) (SAMPLE(?path) AS ?p) (COUNT(DISTINCT ?g) AS ?n) "
         f"WHERE {{ {scope} GRAPH <{q}> {{ ?rep <{SH.raw('result')}> ?r ; <{DQV.raw('computedOn')}> ?g . "
         f"?r <{SH.raw('resultSeverity')}> ?sev . OPTIONAL {{ ?r <{SH.raw('sourceShape')}> ?shape }} "
-        f"OPTIONAL {{ ?r <{SH.raw('resultMessage')}> ?msg }} "
+        f"OPTIONAL {{ ?r <{SH.raw('resultMessage')}> ?msg }} OPTIONAL {{ ?r <{PANGRAPH.raw('sourceField')}> ?field }} "
         f"OPTIONAL {{ ?r <{SH.raw('resultPath')}> ?path FILTER(isIRI(?path) && !STRSTARTS(STR(?path), STR(?g))) }} }} }} "
-        f"GROUP BY ?shape ?sev"
+        f"GROUP BY ?shape ?sev ?field"
     ):
         counts.append((row["shape"], (row["sev"] or "").rsplit("#", 1)[-1], row["message"] or "", row["p"],
-                       int(row["n"] or 0)))
+                       int(row["n"] or 0), row["field"]))
     return SourceScores(source=source, records=len(graphs), mean=mean, distribution=distribution,
                         fix_first=rank_failures(counts, dimensions=dims, top=top), version=dims.version)
 

@@ -213,3 +213,56 @@ JOINS: list[tuple[str, str]] = [
     ("One identifier, several sources: what each says", ONE_IDENTIFIER_SEVERAL_SOURCES),
 ]
 EXAMPLES += JOINS
+
+# --- the quality loop: questions about the quality graph ------------------------------------------------
+
+SOURCES_WITH_DATASETS_WITHOUT_LICENCE = """\
+PREFIX dct:  <http://purl.org/dc/terms/>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+
+# Which sources have datasets without a licence: per source, its dataset records (record graphs whose
+# main resource is a dcat:Dataset) and how many of them state no dct:license. Read per record graph:
+# a DOI that one source licenses and another does not counts against the second source only.
+SELECT ?source (COUNT(?g) AS ?datasetRecords) (SUM(?missing) AS ?withoutLicence) WHERE {
+  { SELECT DISTINCT ?source ?g ?dataset WHERE {
+      GRAPH ?provenance { ?g a prov:Entity ; dct:source ?source ; foaf:primaryTopic ?dataset }
+      GRAPH ?g { ?dataset a dcat:Dataset }
+  } }
+  BIND(IF(EXISTS { GRAPH ?g { ?dataset dct:license ?licence } }, 0, 1) AS ?missing)
+}
+GROUP BY ?source
+HAVING (SUM(?missing) > 0)
+ORDER BY DESC(?withoutLicence) ?source
+"""
+
+SCORE_DISTRIBUTION_PER_FACILITY = """\
+PREFIX dct:      <http://purl.org/dc/terms/>
+PREFIX dcat:     <http://www.w3.org/ns/dcat#>
+PREFIX dqv:      <http://www.w3.org/ns/dqv#>
+PREFIX foaf:     <http://xmlns.com/foaf/0.1/>
+PREFIX prov:     <http://www.w3.org/ns/prov#>
+PREFIX xsd:      <http://www.w3.org/2001/XMLSchema#>
+PREFIX pangraph: <https://w3id.org/pangraph/ns#>
+
+# Quality score distribution per facility: dataset records per facility (the publisher's name as
+# each record gives it) and total quality score (0-100, pangraph:totalScore in the quality graph),
+# in 10-point buckets (the last one is 90-100).
+SELECT ?facility ?bucket (COUNT(DISTINCT ?g) AS ?records) WHERE {
+  GRAPH ?provenance { ?g a prov:Entity ; foaf:primaryTopic ?dataset }
+  GRAPH ?g { ?dataset a dcat:Dataset ; dct:publisher ?publisher . ?publisher foaf:name ?name }
+  GRAPH ?quality { ?m dqv:computedOn ?g ; dqv:isMeasurementOf pangraph:totalScore ; dqv:value ?score }
+  BIND(STR(?name) AS ?facility)
+  BIND(IF(?score >= 90, 90, xsd:integer(FLOOR(?score / 10)) * 10) AS ?low)
+  BIND(CONCAT(STR(?low), "-", STR(IF(?low = 90, 100, ?low + 9))) AS ?bucket)
+}
+GROUP BY ?facility ?low ?bucket
+ORDER BY ?facility ?low
+"""
+
+QUALITY: list[tuple[str, str]] = [
+    ("Which sources have datasets without a licence", SOURCES_WITH_DATASETS_WITHOUT_LICENCE),
+    ("Quality score distribution per facility", SCORE_DISTRIBUTION_PER_FACILITY),
+]
+EXAMPLES += QUALITY

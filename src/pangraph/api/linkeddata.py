@@ -35,6 +35,7 @@ from pangraph.api.negotiation import (
     negotiate,
 )
 from pangraph.api.pages import compact, render
+from pangraph.quality import record_links, record_page_path
 from pangraph.rdf import DCT, FOAF, RDF, RDFS, SCHEMA, SKOS, iri as iri_term
 
 router = APIRouter()
@@ -285,9 +286,12 @@ async def _serve(
     if media_type == HTML:
         if kind == "graph":
             view = await in_thread(graph_view, ctx, iri)
-            return render(request, "graph.html", headers=headers, g=view, alternates=alternates)
+            return render(request, "graph.html", headers=headers, g=view, alternates=alternates,
+                          quality_page=record_page_path(ctx.base, iri))
         view = await in_thread(description_view, ctx, iri)
-        return render(request, "resource.html", headers=headers, r=view, alternates=alternates)
+        # the quality pages of the records whose main resource this is (pangraph.quality)
+        quality = await in_thread(record_links, ctx, iri)
+        return render(request, "resource.html", headers=headers, r=view, alternates=alternates, quality=quality)
     if kind == "graph":
         count_query = (f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT ?s WHERE {{ GRAPH {sparql_iri(iri)} "
                        f"{{ ?s ?p ?o }} }} LIMIT {ctx.max_graph_triples + 1} }}")

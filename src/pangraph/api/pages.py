@@ -1,7 +1,18 @@
-"""HTML pages of the node: the template environment, the landing page and what it summarises.
+"""HTML pages of the node: the template environment, the landing page and what it summarises, and the
+curator's quality pages.
 
 Every figure on the landing page comes from a SPARQL query over the store (or from the run archive);
 ``GET /`` answers HTML or, with ``Accept: application/json``, the same summary as JSON.
+
+Quality pages (data from :mod:`pangraph.quality`; HTML, or JSON with ``Accept: application/json``):
+
+- ``/quality`` — every source: records, conforming, violations, mean score, last run;
+- ``/quality/{source}`` — one source: score overall and per dimension, distribution of record scores, the
+  "fix these first" list, the trend across runs, the lowest-scoring records;
+- ``/quality/{source}/{key}`` — one record: the quality of the record graph ``{base}/graph/record/{source}/{key}``
+  (same source and key), its results with the failing value and the shape's message, scores, profiles.
+
+These are pages (documents about the data), not minted IRIs: the record graph stays the IRI of the record.
 """
 
 from __future__ import annotations
@@ -10,7 +21,7 @@ from typing import Any, Mapping
 from urllib.parse import urlencode
 
 import jinja2
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
@@ -18,7 +29,10 @@ from pangraph import iri as iris
 from pangraph.api.context import NodeContext, context, in_thread
 from pangraph.api.errors import ApiError
 from pangraph.api.negotiation import HTML, JSON, negotiate
+from pangraph import quality as qual
+from pangraph.quality_score import default_dimensions
 from pangraph.rdf import PREFIXES, sparql_prefixes
+from pangraph.validate.profiles import PROFILE_IRI_BASE
 
 router = APIRouter()
 
@@ -38,6 +52,15 @@ def compact(value: str) -> str:
     return value
 
 
+def compact_shape(value: str) -> str:
+    """``pan-dataset:Dataset-title`` for a shape of a pangraph profile (``https://w3id.org/pangraph/shapes/
+    pan-dataset#Dataset-title``); :func:`compact` otherwise."""
+    if value.startswith(PROFILE_IRI_BASE) and "#" in value:
+        name, local = value[len(PROFILE_IRI_BASE):].split("#", 1)
+        return f"{name}:{local}"
+    return compact(value)
+
+
 def template_environment() -> jinja2.Environment:
     """The Jinja environment of the app's templates (``pangraph/api/templates``), HTML-escaped."""
     env = jinja2.Environment(
@@ -48,6 +71,7 @@ def template_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["compact"] = compact
+    env.filters["shape"] = compact_shape
     env.filters["querystring"] = lambda params: urlencode(params)
     return env
 
@@ -231,6 +255,7 @@ def landing_summary(ctx: NodeContext, *, runs_limit: int = 5) -> dict[str, Any]:
             "openapi": f"{base}/openapi.json",
             "health": f"{base}/health",
             "runs": f"{base}/api/runs",
+            "quality": f"{base}/quality",
         },
         "examples": [
             {"title": title, "query": query, "href": f"{base}/sparql?" + urlencode({"query": query})}
@@ -240,7 +265,7 @@ def landing_summary(ctx: NodeContext, *, runs_limit: int = 5) -> dict[str, Any]:
 
 
 RUN_COLUMNS = ("source", "kind", "status", "started_at", "duration_s", "added", "updated", "unchanged",
-               "deleted", "failed", "loaded", "nonconforming")
+               "deleted", "failed", "loaded", "nonconforming", "validated", "violations", "warnings")
 
 
 def run_columns(runs: list[dict[str, Any]]) -> list[str]:
@@ -275,3 +300,112 @@ async def landing(request: Request) -> Response:
 
 # HEAD answers like GET (Linked Data clients check links with it); kept out of the OpenAPI document
 router.add_api_route("/", landing, methods=["HEAD"], include_in_schema=False)
+
+
+# -- quality pages ------------------------------------------------------------------------------------------
+
+_PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {HTML: {}, JSON: {}}},
+    406: {"description": "Neither HTML nor JSON is acceptable"},
+}
+
+
+def _html_or_json(request: Request, what: str) -> str:
+    chosen = negotiate(request.headers.get("accept"), (HTML, JSON))
+    if chosen is None:
+        raise ApiError(406, "Not Acceptable", f"{what} is available as text/html or application/json",
+                       headers={"Vary": "Accept"}, accepted=[HTML, JSON])
+    return chosen
+
+
+@router.get(
+    "/quality",
+    summary="Quality per source",
+    description="Every source of the node with its validated records, how many conform, how many have "
+    "violations, results per severity, the mean quality score (0–100) and the last run. Each links to "
+    "`/quality/{source}`. HTML by default; JSON with `Accept: application/json`.",
+    response_class=HTMLResponse,
+    responses=_PAGE_RESPONSES,
+)
+async def quality_index(request: Request) -> Response:
+    """The quality index (HTML) or its data (JSON)."""
+    ctx = context(request)
+    chosen = _html_or_json(request, "the quality index")
+    sources = await in_thread(qual.sources_overview, ctx)
+    headers = {"Vary": "Accept"}
+    version = default_dimensions().version
+    if chosen == JSON:
+        return JSONResponse(jsonable_encoder({"scoring_version": version, "sources": sources}), headers=headers)
+    return render(request, "quality_index.html", headers=headers, sources=sources, version=version)
+
+
+@router.get(
+    "/quality/{source}",
+    summary="Quality of one source",
+    description="The quality of one source's records: records, conformance and results per severity; the mean "
+    "score overall and per dimension (findability, accessibility, interoperability, reusability, "
+    "contextuality); the distribution of record scores in 10-point buckets; the \"fix these first\" list "
+    "(constraint failures ranked by records affected × score points each costs); the trend across runs "
+    "(figures recorded in the run reports); the lowest-scoring records with links to their pages. "
+    "HTML by default; JSON with `Accept: application/json`. 404 for an unknown source (the error lists the "
+    "known ones).",
+    response_class=HTMLResponse,
+    responses={**_PAGE_RESPONSES, 404: {"description": "Unknown source"}},
+)
+async def quality_of_source(
+    request: Request,
+    source: str = Path(..., description="Source name, as in [sources.NAME] or the provenance graph"),
+    top: int = Query(15, ge=1, le=500, description="Entries of the fix-first list"),
+    runs: int = Query(20, ge=1, le=500, description="Runs in the trend"),
+    lowest: int = Query(20, ge=0, le=500, description="Lowest-scoring records listed"),
+) -> Response:
+    """The quality page of one source (HTML) or its data (JSON)."""
+    ctx = context(request)
+    chosen = _html_or_json(request, f"the quality of source {source!r}")
+    try:
+        q = await in_thread(qual.source_quality, ctx, source, top=top, runs=runs, lowest=lowest)
+    except qual.UnknownSourceError as e:
+        raise ApiError(404, "Not Found", f"this node has no source {source!r} (known sources: "
+                       f"{', '.join(e.known) or 'none'})", headers={"Vary": "Accept"}, source=source,
+                       known=e.known) from None
+    headers = {"Vary": "Accept"}
+    if chosen == JSON:
+        return JSONResponse(jsonable_encoder(q.as_dict()), headers=headers)
+    return render(request, "quality_source.html", headers=headers, q=q, spark=q.sparkline())
+
+
+@router.get(
+    "/quality/{source}/{key}",
+    summary="Quality of one record",
+    description="The stored validation report and quality scores of the record graph "
+    "`{base}/graph/record/{source}/{key}`: conformance, the profiles (and versions) it was checked "
+    "against, every result with its severity, the shape's message, the path and the value that failed, "
+    "crosswalk notes, the score per dimension and the indicators it misses. HTML by default; JSON with "
+    "`Accept: application/json`. 404 when the node has no such record graph.",
+    response_class=HTMLResponse,
+    responses={**_PAGE_RESPONSES, 404: {"description": "Unknown record"}},
+)
+async def quality_of_record(
+    request: Request,
+    source: str = Path(..., description="Source name"),
+    key: str = Path(..., description="Local key of the record (the last segment of its record graph IRI)"),
+) -> Response:
+    """The quality page of one record (HTML) or its data (JSON)."""
+    ctx = context(request)
+    chosen = _html_or_json(request, "the quality of a record")
+    graph = iris.record_graph(ctx.base, source, key)
+    r = await in_thread(qual.record_quality, ctx, graph)
+    if r is None:
+        raise ApiError(404, "Not Found", f"this node has no record graph {graph} (source {source!r}, key "
+                       f"{key!r}); the quality page of a record is /quality/{{source}}/{{key}} for the record "
+                       "graph {base}/graph/record/{source}/{key}", headers={"Vary": "Accept"}, graph=graph,
+                       source=source)
+    headers = {"Vary": "Accept"}
+    if chosen == JSON:
+        return JSONResponse(jsonable_encoder(r.as_dict()), headers=headers)
+    return render(request, "quality_record.html", headers=headers, r=r)
+
+
+router.add_api_route("/quality", quality_index, methods=["HEAD"], include_in_schema=False)
+router.add_api_route("/quality/{source}", quality_of_source, methods=["HEAD"], include_in_schema=False)
+router.add_api_route("/quality/{source}/{key}", quality_of_record, methods=["HEAD"], include_in_schema=False)

@@ -401,20 +401,33 @@ def exit_code(summary: Summary) -> int:
 
 # --- rendering -----------------------------------------------------------------------------------------
 
-FORMATS: tuple[str, ...] = ("text", "json", "turtle")
+FORMATS: tuple[str, ...] = ("text", "json", "turtle", "html")
+#: records whose results a standalone HTML report lists (the summary always covers all)
+HTML_MAX_RECORDS = 1000
 
 
 def render(subject: Summary | Mapping[str, Report], *, format: str = "text", top: int | None = 10,
-           generated_at: datetime | str | None = None) -> str:
-    """*subject* (a summary, or reports by record graph) as ``text`` (for people), ``json`` or ``turtle``.
+           generated_at: datetime | str | None = None, title: str = "Validation report",
+           note: str | None = None, scores: Mapping[str, float] | None = None,
+           links: Mapping[str, str] | None = None, max_records: int = HTML_MAX_RECORDS) -> str:
+    """*subject* (a summary, or reports by record graph) as ``text`` (for people), ``json``, ``turtle`` or
+    ``html``.
 
     Reports render their summary followed by every record's results; ``turtle`` needs reports (it is the
     quality graph the store would hold, see :func:`quality_ntriples`) and raises ValueError for a summary.
+    ``html`` is one standalone page (styles inline, no external asset): *title*, an optional *note*
+    (where the results come from), the summary, what to fix first, then per record (those that do not
+    conform first; at most *max_records*) its results with the failing value and the shape's message;
+    *scores* (record graph → total quality score) and *links* (record graph → URL of its quality page)
+    are shown when given.
     """
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r} (one of {', '.join(FORMATS)})")
     reports = None if isinstance(subject, Summary) else subject
     summary = subject if isinstance(subject, Summary) else summarise(subject, top=top)
+    if format == "html":
+        return _html(summary, reports, title=title, note=note, scores=scores or {}, links=links or {},
+                     max_records=max_records, generated_at=generated_at)
     if format == "json":
         data = summary.as_dict()
         if reports is not None:
@@ -483,3 +496,121 @@ def _turtle(reports: Mapping[str, Report], *, generated_at: datetime | str | Non
     for graph in sorted(reports):
         g.parse(data=quality_ntriples(graph, reports[graph], generated_at=generated_at), format="nt")
     return g.serialize(format="turtle")
+
+
+# --- standalone HTML ------------------------------------------------------------------------------------------
+
+_HTML_STYLE = """
+:root { --fg: #1b1f24; --muted: #57606a; --bg: #fff; --panel: #f6f8fa; --line: #d0d7de; --accent: #0b5cad;
+        --bad: #a40e26; --warn: #7d4e00; font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+        line-height: 1.5; color: var(--fg); background: var(--bg); }
+@media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #9da7b1; --bg: #0d1117; --panel: #161b22;
+        --line: #30363d; --accent: #6cb6ff; --bad: #ff7b72; --warn: #e3b341; } }
+body { margin: 0 auto; max-width: 72rem; padding: 1rem 1.2rem; }
+h1 { font-size: 1.6rem; overflow-wrap: anywhere; } h2 { font-size: 1.25rem; border-bottom: 1px solid var(--line); }
+h3 { font-size: 1.05rem; overflow-wrap: anywhere; margin-bottom: .2rem; }
+a { color: var(--accent); } code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .9em; }
+dl.facts { display: flex; flex-wrap: wrap; gap: .6rem; } dl.facts div { background: var(--panel);
+        border: 1px solid var(--line); border-radius: 6px; padding: .4rem .8rem; min-width: 8rem; }
+dl.facts dt { color: var(--muted); font-size: .85rem; } dl.facts dd { margin: 0; font-size: 1.3rem; font-weight: 600; }
+.scroll { overflow-x: auto; } table { border-collapse: collapse; width: 100%; margin: .4rem 0 1rem; }
+th, td { text-align: left; vertical-align: top; padding: .3rem .5rem; border-bottom: 1px solid var(--line);
+        overflow-wrap: anywhere; } thead th { background: var(--panel); } td.num { text-align: right; }
+.sev-violation { color: var(--bad); font-weight: 600; } .sev-warning { color: var(--warn); } .muted { color: var(--muted); }
+"""
+
+
+def _esc(value: object) -> str:
+    import html
+
+    return html.escape(str(value), quote=True)
+
+
+_NT_UNESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
+_NT_SIMPLE = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape_char(m: re.Match[str]) -> str:
+    code = m.group(1)
+    if code[0] in "uU" and len(code) > 1:
+        return chr(int(code[1:], 16))
+    return _NT_SIMPLE.get(code, code)
+
+
+def _value_html(value: str | None, focus: str) -> str:
+    if value is None or value == f"<{focus}>":
+        return ""
+    if value.startswith("<") and value.endswith(">"):
+        return f"<code>{_esc(value[1:-1])}</code>"
+    m = re.match(r'^"(.*)"(?:@([A-Za-z0-9-]+)|\^\^<([^>]*)>)?$', value, re.S)
+    if m:
+        text = _NT_UNESCAPE.sub(_unescape_char, m.group(1))
+        tag = f" <span class=\"muted\">@{_esc(m.group(2))}</span>" if m.group(2) else (
+            f" <span class=\"muted\">{_esc(_compact(m.group(3)))}</span>" if m.group(3) else "")
+        return f"<code>{_esc(text)}</code>{tag}"
+    return f"<code>{_esc(value)}</code>"
+
+
+def _html(summary: Summary, reports: Mapping[str, Report] | None, *, title: str, note: str | None,
+          scores: Mapping[str, float], links: Mapping[str, str], max_records: int,
+          generated_at: datetime | str | None) -> str:
+    out = ['<!doctype html>', '<html lang="en">', '<head>', '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{_esc(title)}</title>", f"<style>{_HTML_STYLE}</style>", "</head>", "<body>", "<main>",
+           f"<h1>{_esc(title)}</h1>"]
+    verdict = ("<strong>Conforms</strong>: no record has a Violation." if summary.conforms else
+               f"<strong>Does not conform</strong>: {summary.records - summary.conforming} of {summary.records} "
+               "record(s) have at least one Violation.")
+    out.append(f'<p class="verdict" id="verdict">{verdict}</p>')
+    if note:
+        out.append(f'<p class="muted">{_esc(note)}</p>')
+    if generated_at is not None:
+        when = generated_at.isoformat() if isinstance(generated_at, datetime) else str(generated_at)
+        out.append(f'<p class="muted">Generated {_esc(when)}.</p>')
+    out.append('<dl class="facts">')
+    facts = [("Records", "records", summary.records), ("Conforming", "conforming", summary.conforming),
+             ("Not conforming", "not-conforming", summary.records - summary.conforming)]
+    facts += [(f"{s}s", f"sev-{s.lower()}", summary.results.get(s, 0)) for s in SEVERITIES]
+    for label, ident, n in facts:
+        out.append(f'<div><dt>{_esc(label)}</dt><dd id="{ident}">{n}</dd></div>')
+    out.append("</dl>")
+    if summary.profiles:
+        out.append("<p>Profiles: " + ", ".join(f"<code>{_esc(n)} {_esc(v)}</code>"
+                                               for n, v in sorted(summary.profiles.items())) + "</p>")
+    if summary.top:
+        out += ['<h2 id="fix-first">What to fix first</h2>', '<div class="scroll"><table>',
+                '<thead><tr><th scope="col">Severity</th><th scope="col">Records</th><th scope="col">Results</th>'
+                '<th scope="col">Message</th><th scope="col">Shape</th></tr></thead><tbody>']
+        for m in summary.top:
+            out.append(f'<tr><td class="sev-{m.severity.lower()}">{_esc(m.severity)}</td>'
+                       f'<td class="num">{m.records}</td><td class="num">{m.results}</td><td>{_esc(m.message)}</td>'
+                       f'<td><code>{_esc(_compact(m.source_shape)) if m.source_shape else ""}</code></td></tr>')
+        out.append("</tbody></table></div>")
+    if reports is not None:
+        failing = [g for g in sorted(reports, key=lambda g: (reports[g].conforms, g)) if reports[g].results]
+        out.append(f'<h2 id="records">Records with results ({len(failing)})</h2>')
+        if not failing:
+            out.append("<p>No record has a validation result.</p>")
+        for graph in failing[:max_records]:
+            rep = reports[graph]
+            link = links.get(graph)
+            name = f'<a href="{_esc(link)}">{_esc(graph)}</a>' if link else _esc(graph)
+            score = f" · score {scores[graph]:.1f}" if graph in scores else ""
+            out.append(f'<section class="record"><h3>{name}</h3><p class="muted">'
+                       f'{"conforms" if rep.conforms else "does not conform"}{score} · '
+                       + ", ".join(_plural(n, s.lower()) for s, n in rep.counts().items()) + "</p>")
+            out.append('<div class="scroll"><table><thead><tr><th scope="col">Severity</th><th scope="col">Focus</th>'
+                       '<th scope="col">Path</th><th scope="col">Message</th><th scope="col">Value</th>'
+                       '<th scope="col">Shape</th></tr></thead><tbody>')
+            for r in rep.results:
+                out.append(f'<tr><td class="sev-{r.severity.lower()}">{_esc(r.severity)}</td>'
+                           f"<td><code>{_esc(r.focus)}</code></td>"
+                           f"<td>{'<code>' + _esc(_compact_path(r.path)) + '</code>' if r.path else ''}</td>"
+                           f"<td>{_esc(r.message)}</td><td>{_value_html(r.value, r.focus)}</td>"
+                           f"<td><code>{_esc(_compact(r.source_shape)) if r.source_shape else ''}</code></td></tr>")
+            out.append("</tbody></table></div></section>")
+        if len(failing) > max_records:
+            out.append(f'<p class="muted">{len(failing) - max_records} more record(s) with results are not listed; '
+                       "narrow the report to one source, or use the JSON format.</p>")
+    out += ["</main>", "</body>", "</html>"]
+    return "\n".join(out) + "\n"
