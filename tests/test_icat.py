@@ -9,6 +9,7 @@ from pathlib import Path
 from conftest import PANET_OWL
 from pangraph.config import load_config
 from pangraph.pipeline import Node
+from pangraph.sources.icat import read_pidinst_files
 
 BASE = "http://pan.test"
 P = """PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dct: <http://purl.org/dc/terms/>
@@ -103,3 +104,17 @@ def test_pidinst_records(tmp_path: Path, shared_data: Path) -> None:
         # the examples' Handles are not real Handles: noted
         assert ask(node, "ASK { GRAPH ?q { ?r sh:sourceConstraintComponent pangraph:CrosswalkNote ; "
                          "sh:value '1234.1675' } }")
+
+
+def test_unreadable_and_foreign_files_are_reported_by_name(tmp_path: Path, shared_data: Path) -> None:
+    good = shared_data / "other" / "pidinst" / "hzb-nanocluster.xml"
+    (tmp_path / "cut.xml").write_bytes(good.read_bytes()[:300])
+    (tmp_path / "datacite.xml").write_bytes(b"<resource xmlns='http://datacite.org/schema/kernel-4'/>")
+    got = list(read_pidinst_files([good, tmp_path / "cut.xml", tmp_path / "datacite.xml", tmp_path / "gone.xml"],
+                                  source="p"))
+    assert [type(x).__name__ for x in got] == ["RawRecord", "SourceProblem", "SourceProblem", "SourceProblem"]
+    assert got[0].payload == good.read_bytes(), "the file is archived as published"
+    assert [x.identifier for x in got[1:]] == ["cut.xml", "datacite.xml", "gone.xml"]
+    assert "not well-formed XML" in got[1].reason
+    assert "is not a PIDINST <instrument>" in got[2].reason
+    assert "cannot read" in got[3].reason

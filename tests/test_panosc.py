@@ -18,6 +18,7 @@ from pangraph.pipeline import Node
 from pangraph.quality import quality_summary
 from pangraph.records import RawRecord
 from pangraph.sources import SourceProblem
+from pangraph.sources.http import HTTPReply
 from pangraph.sources.panosc import PanoscSource, read_db_files
 
 BASE = "http://pan.test"
@@ -284,6 +285,17 @@ def test_a_slow_provider_hits_the_per_source_timeout_and_is_retried(shared_data:
         src.close()
     assert len(got) == 2 and src.complete
     assert server.requests[0].fault == "slow"
+
+
+def test_a_provider_that_ignores_skip_is_stopped_after_one_repeated_page() -> None:
+    src = PanoscSource("s", "https://provider.test/api", page_size=4, entities=["Instruments"])
+    src.client.get = lambda url, *, params=None, headers=None: HTTPReply(  # type: ignore[method-assign]
+        200, {}, json.dumps([{"pid": f"i{n}", "name": f"I{n}"} for n in range(4)]).encode(), url)
+    got = list(src.records())
+    src.close()
+    assert [type(r) for r in got] == [RawRecord] * 4 + [SourceProblem]
+    assert got[-1].listing_ended and "repeats earlier items" in got[-1].reason
+    assert not src.complete
 
 
 def test_a_page_that_is_not_json_ends_that_listing_and_is_reported(tmp_path: Path, shared_data: Path) -> None:

@@ -16,10 +16,12 @@ from typing import Any
 
 from pangraph import iri as ids
 from pangraph.crosswalk.oai_dc import SOSA
+from pangraph.crosswalk.catalogue import (add_instrument, add_property_value, add_role, block, first_scalar,
+                                          generating_activities, memo, person, plain, scalar)
 from pangraph.crosswalk.record_graph import (Affiliation, NameIdentifier, RecordGraph, field_transform,
                                              related_resource_iri, slug, subject_transform)
-from pangraph.crosswalk.scicat import (TRANSFORMS as SCICAT_TRANSFORMS, _memo, add_property_value, block,
-                                       dataset_iri, instrument_iri, plain, proposal_iri, scalar, technique_value)
+from pangraph.crosswalk.scicat import (TRANSFORMS as SCICAT_TRANSFORMS, dataset_iri, instrument_iri, proposal_iri,
+                                       technique_value)
 from pangraph.crosswalk.jsondoc import xml_as_json
 from pangraph.crosswalk.transforms import FormatInfo
 from pangraph.crosswalk.xml import parse_xml
@@ -85,7 +87,7 @@ def _note_bad_pid(g: RecordGraph, field_: str, pid: str) -> None:
 @subject_transform
 def investigation_subject(g: RecordGraph, elements: list[Any]) -> str | None:
     """The investigation's proposal activity IRI from its ``name`` (the proposal number)."""
-    v = next((scalar(e) for e in elements if scalar(e)), "")
+    v = first_scalar(elements)
     return proposal_iri(g.ctx.base, g.ctx.source, v) if v else None
 
 
@@ -102,28 +104,28 @@ def pid_subject(g: RecordGraph, elements: list[Any]) -> str | None:
 @subject_transform
 def dump_id_dataset(g: RecordGraph, elements: list[Any]) -> str | None:
     """A dataset (or data collection / publication) IRI minted from its dump id."""
-    v = next((scalar(e) for e in elements if scalar(e)), "")
+    v = first_scalar(elements)
     return dataset_iri(g.ctx.base, g.ctx.source, v) if v else None
 
 
 @subject_transform
 def instrument_subject(g: RecordGraph, elements: list[Any]) -> str | None:
     """The instrument's IRI from its ``pid`` (PIDINST DOI/Handle, else minted from the pid)."""
-    v = next((scalar(e) for e in elements if scalar(e)), "")
+    v = first_scalar(elements)
     return icat_instrument_iri(g, {"pid": v}) if v else None
 
 
 @subject_transform
 def instrument_name_subject(g: RecordGraph, elements: list[Any]) -> str | None:
     """The instrument's IRI minted from its name (instruments without pid)."""
-    v = next((scalar(e) for e in elements if scalar(e)), "")
+    v = first_scalar(elements)
     return icat_instrument_iri(g, {"name": v}) if v else None
 
 
 @subject_transform
 def activity_subject(g: RecordGraph, elements: list[Any]) -> str | None:
     """A study's activity IRI: its DOI when valid, else ``{base}/id/activity/{source}/study-{slug}``."""
-    v = next((scalar(e) for e in elements if scalar(e)), "")
+    v = first_scalar(elements)
     if not v:
         return None
     found = pid_iri(v)
@@ -165,10 +167,10 @@ def _period(g: RecordGraph, elements: list[Any], prop: Term) -> None:
         term = g.date_term(v, field_="startDate/endDate") if v else None
         if term is None:
             continue
-        node = _memo(g).get("period")
+        node = memo(g).get("period")
         if node is None:
             node = g.blank("temporal")
-            _memo(g)["period"] = node
+            memo(g)["period"] = node
             g.add(g.subject, DCT.temporal, node)
             g.add(node, RDF.type, DCT.PeriodOfTime)
         g.add(node, prop, term)
@@ -196,15 +198,14 @@ def keywords(g: RecordGraph, elements: list[Any], prop: str | None) -> None:
 
 def _user_agent(g: RecordGraph, user: dict[str, Any], *, field_: str, full_name: str = "",
                 given: str = "", family: str = "", affiliations: list[Affiliation] | None = None) -> Term | None:
-    orcid = scalar(user.get("orcidId"))
     name = full_name or scalar(user.get("fullName")) or scalar(user.get("name"))
     affs = list(affiliations or [])
     aff = scalar(user.get("affiliation"))
     if aff and not affs:
         affs.append(Affiliation(aff))
-    return g.agent(name=name, given=given or scalar(user.get("givenName")) or None,
-                   family=family or scalar(user.get("familyName")) or None, name_type="Personal",
-                   identifiers=[NameIdentifier(orcid, "ORCID")] if orcid else [], affiliations=affs, field_=field_)
+    return person(g, name, given=given or scalar(user.get("givenName")) or None,
+                  family=family or scalar(user.get("familyName")) or None, orcid=scalar(user.get("orcidId")),
+                  affiliations=affs, field_=field_)
 
 
 _ROLE_NAMES = {"principal investigator": "ProjectLeader", "pi": "ProjectLeader", "co-investigator": "ProjectMember",
@@ -227,17 +228,9 @@ def investigation_users(g: RecordGraph, elements: list[Any], prop: str | None) -
             continue
         g.add(g.subject, iri(prop), node)
         role_text = scalar(o.get("role"))
-        role = g.mappings.contributor_roles.lookup(_ROLE_NAMES.get(role_text.lower(), role_text)) if role_text else None
-        if role is None and role_text:
+        if role_text and not add_role(g, node, _ROLE_NAMES.get(role_text.lower(), role_text), activity=True):
             g.note("investigationUsers/role", "role not in mappings/contributor-roles.tsv; not kept",
                    severity="Info", value=role_text)
-            continue
-        if role is not None:
-            assoc = g.blank("association")
-            g.add(g.subject, PROV.qualifiedAssociation, assoc)
-            g.add(assoc, RDF.type, PROV.Association)
-            g.add(assoc, PROV.agent, node)
-            g.add(assoc, PROV.hadRole, iri(role.object_id))
 
 
 @field_transform()
@@ -262,23 +255,14 @@ def publication_users(g: RecordGraph, elements: list[Any], prop: str | None) -> 
             g.add(g.subject, iri(prop), node)
             continue
         g.add(g.subject, DCT.contributor, node)
-        role = g.mappings.contributor_roles.lookup(ctype) if ctype else None
-        if role is not None:
-            att = g.blank("attribution")
-            g.add(g.subject, PROV.qualifiedAttribution, att)
-            g.add(att, RDF.type, PROV.Attribution)
-            g.add(att, PROV.agent, node)
-            g.add(att, DCAT.hadRole, iri(role.object_id))
+        if ctype:
+            add_role(g, node, ctype, activity=False)
 
 
-def _instrument(g: RecordGraph, o: dict[str, Any]) -> Term:
-    node = iri(icat_instrument_iri(g, o))
-    g.add(node, RDF.type, PANGRAPH.Instrument)
-    g.add(node, RDF.type, PROV.Entity)
-    label = scalar(o.get("fullName")) or scalar(o.get("name"))
-    if label:
-        g.add(node, RDFS.label, literal(label))
-    return node
+def _record_activities(g: RecordGraph) -> list[Term]:
+    """The record's resource when it is an activity (an investigation), else the activities that
+    generated it."""
+    return [g.subject] if PROV.Activity in g.objects(g.subject, RDF.type) else generating_activities(g)
 
 
 @field_transform()
@@ -291,12 +275,9 @@ def instruments(g: RecordGraph, elements: list[Any], prop: str | None) -> None:
         o = _obj(o.get("instrument")) or o
         if not o:
             continue
-        node = _instrument(g, o)
-        if PROV.Activity in g.objects(g.subject, RDF.type):
-            g.add(g.subject, iri(prop), node)
-        else:
-            for activity in g.activity(_memo(g).get("proposals", [])):
-                g.add(activity, iri(prop), node)
+        node = add_instrument(g, icat_instrument_iri(g, o), label=scalar(o.get("fullName")) or scalar(o.get("name")))
+        for activity in _record_activities(g):
+            g.add(activity, iri(prop), node)
 
 
 @field_transform(needs_property=False)
@@ -330,11 +311,8 @@ def icat_sample(g: RecordGraph, elements: list[Any], prop: str | None) -> None:
         formula = scalar(_obj(o.get("type")).get("molecularFormula"))
         if formula:
             g.add(node, SCHEMA.molecularFormula, literal(formula))
-        if PROV.Activity in g.objects(g.subject, RDF.type):
-            g.add(g.subject, iri(prop), node)
-        else:
-            for activity in g.activity(_memo(g).get("proposals", [])):
-                g.add(activity, iri(prop), node)
+        for activity in _record_activities(g):
+            g.add(activity, iri(prop), node)
 
 
 @field_transform(needs_property=False)
@@ -348,7 +326,7 @@ def investigation(g: RecordGraph, elements: list[Any], prop: str | None) -> None
         if v:
             names.append(v)
     if names:
-        _memo(g).setdefault("proposals", []).extend(names)
+        memo(g).setdefault("proposals", []).extend(names)
         g.activity(names)
 
 

@@ -6,9 +6,11 @@ through which transform to which property.
 
 The JSON transforms here are also used by the ICAT crosswalk (:mod:`pangraph.crosswalk.icat`).
 Values may be MongoDB extended JSON (``{"$date": …}``, ``{"$oid": …}``, ``{"$numberLong": …}``):
-:func:`plain` unwraps them. Records point at each other by id (a dataset's ``instrumentId``, a
-published data's ``pidArray``); :func:`dataset_iri`, :func:`instrument_iri`, :func:`proposal_iri` and
-:func:`sample_iri` give the IRI both ends use, so the links meet without a merge step.
+:func:`~pangraph.crosswalk.catalogue.plain` unwraps them; what the ICAT crosswalk shares with this one
+(JSON values, people and roles, measured values, instruments) is in :mod:`pangraph.crosswalk.catalogue`.
+Records point at each other by id (a dataset's ``instrumentId``, a published data's ``pidArray``);
+:func:`dataset_iri`, :func:`instrument_iri`, :func:`proposal_iri` and :func:`sample_iri` give the IRI
+both ends use, so the links meet without a merge step.
 
 Some fields are only meaningful together (``owner`` with ``orcidOfOwner``; a proposal's
 ``pi_firstname`` with ``pi_lastname``): the mapping names the companion first with a ``remember_*``
@@ -21,103 +23,18 @@ import re
 from typing import Any, Iterable
 
 from pangraph import iri as ids
+from pangraph.crosswalk.catalogue import (add_instrument, add_property_value, add_role, block, first_scalar,
+                                          generating_activities, memo, person, plain, scalar, typed_value)
 from pangraph.crosswalk.datacite import add_resource_type
 from pangraph.crosswalk.oai_dc import SOSA
 from pangraph.crosswalk.transforms import FormatInfo
-from pangraph.crosswalk.record_graph import (NameIdentifier, RecordGraph, field_transform, related_resource_iri,
-                                             slug, subject_transform)
-from pangraph.rdf import (DCAT, DCT, FOAF, PANGRAPH, PROV, RDF, RDFS, SCHEMA, VCARD, XSD, Term, iri, literal)
+from pangraph.crosswalk.record_graph import RecordGraph, field_transform, related_resource_iri, slug, subject_transform
+from pangraph.rdf import DCAT, DCT, FOAF, PANGRAPH, PROV, RDF, RDFS, SCHEMA, VCARD, XSD, Term, iri, literal
 
 # --- JSON values ------------------------------------------------------------------------------------
 
-_EXTENDED = ("$date", "$oid", "$numberLong", "$numberInt", "$numberDouble", "$numberDecimal")
-
-
-def plain(value: Any) -> Any:
-    """*value* with MongoDB extended-JSON wrappers replaced by their plain value (recursively):
-    ``{"$date": "2020-01-01T…"}`` → the date string (``{"$date": {"$numberLong": ms}}`` → ISO),
-    ``{"$oid": x}`` → x, ``{"$numberLong": "5"}`` → 5."""
-    if isinstance(value, dict):
-        if len(value) == 1:
-            (k, v), = value.items()
-            if k == "$date":
-                v = plain(v)
-                if isinstance(v, (int, float)):
-                    from datetime import datetime, timezone
-
-                    return datetime.fromtimestamp(v / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-                return v
-            if k == "$oid":
-                return str(v)
-            if k in ("$numberLong", "$numberInt"):
-                try:
-                    return int(v)
-                except (TypeError, ValueError):
-                    return v
-            if k in ("$numberDouble", "$numberDecimal"):
-                try:
-                    return float(v)
-                except (TypeError, ValueError):
-                    return v
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
-def scalar(value: Any) -> str:
-    """The text of a scalar JSON value (extended JSON unwrapped), whitespace collapsed; ``""`` for
-    null, objects and arrays."""
-    v = plain(value)
-    if v is None or isinstance(v, (dict, list)):
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return " ".join(str(v).split())
-
-
-def block(value: Any) -> str:
-    """The text of a scalar value keeping its line breaks (descriptions)."""
-    v = plain(value)
-    if v is None or isinstance(v, (dict, list, bool)):
-        return scalar(v)
-    lines = [" ".join(line.split()) for line in str(v).strip().splitlines()]
-    return "\n".join(lines).strip()
-
-
 def _items(elements: Iterable[Any]) -> list[Any]:
     return [plain(e) for e in elements]
-
-
-def typed_value(value: Any) -> Term | None:
-    """A JSON value as a typed literal: integers ``xsd:integer``, other numbers ``xsd:double``,
-    booleans ``xsd:boolean``, numeric strings as numbers, other text plain; None when empty."""
-    v = plain(value)
-    if v is None or isinstance(v, (dict, list)):
-        return None
-    if isinstance(v, bool):
-        return literal("true" if v else "false", datatype=XSD.raw("boolean"))
-    if isinstance(v, int):
-        return literal(str(v), datatype=XSD.raw("integer"))
-    if isinstance(v, float):
-        return literal(repr(v), datatype=XSD.raw("double"))
-    text = " ".join(str(v).split())
-    if not text:
-        return None
-    if re.fullmatch(r"[+-]?\d+", text):
-        return literal(str(int(text)), datatype=XSD.raw("integer"))
-    if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?", text):
-        return literal(text, datatype=XSD.raw("double"))
-    return literal(text)
-
-
-def _memo(g: RecordGraph) -> dict[str, Any]:
-    """Values kept by ``remember_*`` rows for later rows of the same record."""
-    memo = g.__dict__.get("_json_memo")
-    if memo is None:
-        memo = {}
-        g.__dict__["_json_memo"] = memo
-    return memo
 
 
 # --- IRIs that several records share ------------------------------------------------------------------
@@ -151,14 +68,6 @@ def sample_iri(base: str, source: str, ident: str) -> str:
 
 # --- subject transforms -------------------------------------------------------------------------------
 
-def _first(elements: list[Any]) -> str:
-    for e in elements:
-        v = scalar(e)
-        if v:
-            return v
-    return ""
-
-
 @subject_transform
 def doi(g: RecordGraph, elements: list[Any]) -> str | None:
     """The DOI IRI of the first value holding a DOI (``10.…``, ``doi:``, ``DOI:``, resolver URLs)."""
@@ -172,35 +81,35 @@ def doi(g: RecordGraph, elements: list[Any]) -> str | None:
 @subject_transform
 def dataset_pid(g: RecordGraph, elements: list[Any]) -> str | None:
     """A dataset's IRI from its pid (:func:`dataset_iri`: DOI, Handle, else minted from the pid)."""
-    v = _first(elements)
+    v = first_scalar(elements)
     return dataset_iri(g.ctx.base, g.ctx.source, v) if v else None
 
 
 @subject_transform
 def instrument_id(g: RecordGraph, elements: list[Any]) -> str | None:
     """An instrument's IRI from its id or PID (:func:`instrument_iri`)."""
-    v = _first(elements)
+    v = first_scalar(elements)
     return instrument_iri(g.ctx.base, g.ctx.source, v) if v else None
 
 
 @subject_transform
 def proposal_id(g: RecordGraph, elements: list[Any]) -> str | None:
     """A proposal's activity IRI from its id (:func:`proposal_iri`)."""
-    v = _first(elements)
+    v = first_scalar(elements)
     return proposal_iri(g.ctx.base, g.ctx.source, v) if v else None
 
 
 @subject_transform
 def sample_id(g: RecordGraph, elements: list[Any]) -> str | None:
     """A sample's IRI from its id (:func:`sample_iri`)."""
-    v = _first(elements)
+    v = first_scalar(elements)
     return sample_iri(g.ctx.base, g.ctx.source, v) if v else None
 
 
 @subject_transform
 def datablock_id(g: RecordGraph, elements: list[Any]) -> str | None:
     """An OrigDatablock's distribution IRI: ``{base}/id/distribution/{source}/{slug of its id}``."""
-    v = _first(elements)
+    v = first_scalar(elements)
     return ids.mint(g.ctx.base, "distribution", g.ctx.source, "datablock-" + slug(v)) if v else None
 
 
@@ -346,8 +255,7 @@ def _person_node(g: RecordGraph, name: str, *, field_: str, orcid: str | None = 
         return None
     if "@" in name and " " not in name:
         g.note(field_, "an e-mail address instead of a name; person named by it", severity="Info", value=name)
-    identifiers = [NameIdentifier(orcid, "ORCID")] if orcid else []
-    return g.agent(name=name, identifiers=identifiers, field_=field_)
+    return person(g, name, field_=field_, orcid=orcid, name_type=None)
 
 
 @field_transform(needs_property=False)
@@ -356,7 +264,7 @@ def remember_orcid(g: RecordGraph, elements: list[Any], prop: str | None) -> Non
     for e in elements:
         v = scalar(e)
         if v and v.lower() not in _NOT_A_NAME:
-            _memo(g)["orcid"] = v
+            memo(g)["orcid"] = v
 
 
 @field_transform()
@@ -364,10 +272,10 @@ def owner(g: RecordGraph, elements: list[Any], prop: str | None) -> None:
     """The owner's name → a person (ORCID IRI from the remembered ``orcidOfOwner``, else minted)."""
     for e in elements:
         v = scalar(e)
-        node = _person_node(g, v, field_="owner", orcid=_memo(g).get("orcid")) if v else None
+        node = _person_node(g, v, field_="owner", orcid=memo(g).get("orcid")) if v else None
         if node:
-            _memo(g)["owner_name"] = v
-            _memo(g)["owner_node"] = node
+            memo(g)["owner_name"] = v
+            memo(g)["owner_node"] = node
             g.add(g.subject, iri(prop), node)
 
 
@@ -397,21 +305,15 @@ def name_agents(g: RecordGraph, elements: list[Any], prop: str | None) -> None:
 def contributor_role(g: RecordGraph, elements: list[Any], prop: str | None) -> None:
     """A principal investigator / investigator (a name or an e-mail address) → ``dct:contributor``
     person with ``prov:qualifiedAttribution`` (role ProjectLeader from ``mappings/contributor-roles.tsv``)."""
-    role = g.mappings.contributor_roles.lookup("ProjectLeader")
     for e in elements:
         v = scalar(e)
-        same_as_owner = v and v == _memo(g).get("owner_name")
-        node = _memo(g)["owner_node"] if same_as_owner else (
+        same_as_owner = v and v == memo(g).get("owner_name")
+        node = memo(g)["owner_node"] if same_as_owner else (
             _person_node(g, v, field_="principalInvestigator") if v else None)
         if node is None:
             continue
         g.add(g.subject, iri(prop), node)
-        if role is not None:
-            attribution = g.blank("attribution")
-            g.add(g.subject, PROV.qualifiedAttribution, attribution)
-            g.add(attribution, RDF.type, PROV.Attribution)
-            g.add(attribution, PROV.agent, node)
-            g.add(attribution, DCAT.hadRole, iri(role.object_id))
+        add_role(g, node, "ProjectLeader", activity=False)
 
 
 @field_transform()
@@ -429,7 +331,7 @@ def contact_email(g: RecordGraph, elements: list[Any], prop: str | None) -> None
         g.add(g.subject, iri(prop), node)
         g.add(node, RDF.type, VCARD.Kind)
         g.add(node, VCARD.hasEmail, iri("mailto:" + v))
-        g.add(node, VCARD.fn, literal(_memo(g).get("owner_name") or v))
+        g.add(node, VCARD.fn, literal(memo(g).get("owner_name") or v))
 
 
 @field_transform()
@@ -473,42 +375,7 @@ def technique_value(g: RecordGraph, pid: str, name: str, *, field_: str) -> None
 
 # --- parameters -----------------------------------------------------------------------------------------
 
-def unit_code(g: RecordGraph, unit: str) -> str | None:
-    """The unit IRI (QUDT) of a unit spelling from ``mappings/units.tsv``, when that table exists and
-    knows it; None otherwise (the unit stays ``schema:unitText`` only)."""
-    table = getattr(g.mappings, "units", None)
-    if table is None or not unit:
-        return None
-    row = table.lookup(unit)
-    if row is None:
-        g.note("unit", "unit spelling not in mappings/units.tsv; kept as schema:unitText only", severity="Info",
-               value=unit)
-        return None
-    return row.object_id
-
-
 _MEASUREMENT_KEYS = {"value", "unit", "units", "valueSI", "unitSI", "type", "v", "u"}
-
-
-def add_property_value(g: RecordGraph, prop: str | None, name: str, value: Any, *, unit: str,
-                       subject: Term | None = None) -> Term | None:
-    """One ``schema:PropertyValue`` (``schema:name``, typed ``schema:value``, ``schema:unitText`` and
-    the unit IRI as ``schema:unitCode``) under *prop* of *subject* (default: the record's subject)."""
-    v = typed_value(value)
-    if v is None:
-        return None
-    node = g.blank("parameter")
-    g.add(subject or g.subject, iri(prop or SCHEMA.raw("additionalProperty")), node)
-    g.add(node, RDF.type, SCHEMA.PropertyValue)
-    g.add(node, SCHEMA.name, literal(name))
-    g.add(node, SCHEMA.value, v)
-    unit = " ".join((unit or "").split())
-    if unit and unit.upper() not in ("NA", "N/A", "NONE", "-"):
-        g.add(node, SCHEMA.unitText, literal(unit))
-        code = unit_code(g, unit)
-        if code:
-            g.add(node, SCHEMA.unitCode, iri(code))
-    return node
 
 
 def _is_measurement(obj: dict[str, Any]) -> bool:
@@ -611,14 +478,7 @@ def data_files(g: RecordGraph, elements: list[Any], prop: str | None) -> None:
 
 
 def _instrument_node(g: RecordGraph, ident: str, *, label: str | None = None, homepage: str | None = None) -> Term:
-    node = iri(instrument_iri(g.ctx.base, g.ctx.source, ident))
-    g.add(node, RDF.type, PANGRAPH.Instrument)
-    g.add(node, RDF.type, PROV.Entity)
-    if label:
-        g.add(node, RDFS.label, literal(label))
-    if homepage and ids.url_iri(homepage):
-        g.add(node, FOAF.homepage, iri(homepage))
-    return node
+    return add_instrument(g, instrument_iri(g.ctx.base, g.ctx.source, ident), label=label, homepage=homepage)
 
 
 @field_transform(needs_property=False)
@@ -631,7 +491,7 @@ def instrument(g: RecordGraph, elements: list[Any], prop: str | None) -> None:
         if not v:
             continue
         node = _instrument_node(g, v)
-        for activity in g.activity(_memo(g).get("proposals", [])):
+        for activity in generating_activities(g):
             g.add(activity, PROV.used, node)
 
 
@@ -645,7 +505,7 @@ def instrument_by_name(g: RecordGraph, elements: list[Any], prop: str | None) ->
         if not name:
             continue
         node = _instrument_node(g, name, label=name, homepage=url or None)
-        for activity in g.activity(_memo(g).get("proposals", [])):
+        for activity in generating_activities(g):
             g.add(activity, PROV.used, node)
 
 
@@ -655,7 +515,7 @@ def proposal(g: RecordGraph, elements: list[Any], prop: str | None) -> None:
     source from the id: the proposal record's own IRI). Must come before the instrument rows."""
     found = [scalar(e) for e in elements if scalar(e)]
     if found:
-        _memo(g).setdefault("proposals", []).extend(p for p in found if p not in _memo(g).get("proposals", []))
+        memo(g).setdefault("proposals", []).extend(p for p in found if p not in memo(g).get("proposals", []))
         g.activity(found)
 
 
@@ -670,7 +530,7 @@ def sample(g: RecordGraph, elements: list[Any], prop: str | None) -> None:
         node = iri(sample_iri(g.ctx.base, g.ctx.source, v))
         g.add(node, RDF.type, SOSA.Sample)
         g.add(node, RDF.type, PROV.Entity)
-        for activity in g.activity(_memo(g).get("proposals", [])):
+        for activity in generating_activities(g):
             g.add(activity, PROV.used, node)
 
 
@@ -691,7 +551,7 @@ def sample_formula(g: RecordGraph, elements: list[Any], prop: str | None) -> Non
             g.add(node, RDFS.label, literal(v))
             if key.lower() in ("formula", "chemicalformula", "molecularformula"):
                 g.add(node, SCHEMA.molecularFormula, literal(v))
-            for activity in g.activity(_memo(g).get("proposals", [])):
+            for activity in generating_activities(g):
                 g.add(activity, PROV.used, node)
 
 
@@ -707,7 +567,7 @@ def software(g: RecordGraph, elements: list[Any], prop: str | None) -> None:
         if target is None:
             g.note("usedSoftware", "software is not given by URL or DOI; not linked", severity="Info", value=v)
             continue
-        for activity in g.activity(_memo(g).get("proposals", [])):
+        for activity in generating_activities(g):
             g.add(activity, iri(prop), iri(target))
 
 
@@ -799,7 +659,7 @@ def remember_given_name(g: RecordGraph, elements: list[Any], prop: str | None) -
     for e in elements:
         v = scalar(e)
         if v:
-            _memo(g)["given"] = v
+            memo(g)["given"] = v
 
 
 @field_transform()
@@ -817,23 +677,17 @@ def proposer_family_name(g: RecordGraph, elements: list[Any], prop: str | None) 
 
 
 def _associate(g: RecordGraph, elements: list[Any], prop: str | None, role_name: str) -> None:
-    given = _memo(g).pop("given", None)
+    given = memo(g).pop("given", None)
     for e in elements[:1]:
         family = scalar(e)
         if not family and not given:
             continue
-        node = g.agent(name=" ".join(p for p in (given, family) if p), given=given, family=family or None,
-                       name_type="Personal", field_=role_name)
+        node = person(g, " ".join(p for p in (given, family) if p), given=given, family=family or None,
+                      field_=role_name)
         if node is None:
             continue
         g.add(g.subject, iri(prop), node)
-        role = g.mappings.contributor_roles.lookup(role_name)
-        if role is not None:
-            assoc = g.blank("association")
-            g.add(g.subject, PROV.qualifiedAssociation, assoc)
-            g.add(assoc, RDF.type, PROV.Association)
-            g.add(assoc, PROV.agent, node)
-            g.add(assoc, PROV.hadRole, iri(role.object_id))
+        add_role(g, node, role_name, activity=True)
 
 
 @field_transform(needs_property=False)

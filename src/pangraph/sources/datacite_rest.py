@@ -17,11 +17,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from pangraph.crosswalk.jsondoc import canonical_json, parse_json
-from pangraph.errors import HarvestError
+from pangraph.crosswalk.jsondoc import canonical_json
 from pangraph.records import RawRecord
 from pangraph.sources import SourceProblem
-from pangraph.sources.http import HTTPClient, RetryPolicy, server_time
+from pangraph.sources.files import parsed_files
+from pangraph.sources.http import (HTTPClient, JSONPage, PageRequest, is_json_api_collection, json_pages, links_next,
+                                  server_time)
 
 if TYPE_CHECKING:
     from pangraph.config import Config, SourceConfig
@@ -71,17 +72,11 @@ def read_files(paths: Iterable[Path], *, source: str, metadata_prefix: str | Non
                ) -> Iterator[RawRecord | SourceProblem]:
     """The records of saved DataCite JSON files (single-DOI responses, list pages, schema JSON
     documents), file by file; unreadable or malformed files are reported and skipped."""
-    for path in paths:
-        path = Path(path)
-        try:
-            doc = parse_json(path.read_bytes())
-        except OSError as e:
-            yield SourceProblem(source, path.name, f"cannot read {path}: {e}", scope="page")
+    for file in parsed_files(paths, source=source, syntax="json"):
+        if isinstance(file, SourceProblem):
+            yield file
             continue
-        except ValueError as e:
-            yield SourceProblem(source, path.name, f"{path.name} is not valid JSON: {e}", scope="page")
-            continue
-        yield from items_in_document(doc, source=source, where=path.name)
+        yield from items_in_document(file.doc, source=source, where=file.path.name)
 
 
 class DataCiteRESTSource:
@@ -102,22 +97,11 @@ class DataCiteRESTSource:
         self.query = query
         self.from_ = from_
         self.page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
-        policy = RetryPolicy(max_retries=max_retries, backoff_s=backoff_s, max_delay_s=max_delay_s,
-                             **({"sleep": sleep} if sleep is not None else {}))
-        self.http = HTTPClient(name, timeout_s=timeout_s, policy=policy, headers={"Accept": JSON_API})
+        self.http = HTTPClient.from_settings(name, timeout_s=timeout_s, max_retries=max_retries, backoff_s=backoff_s,
+                                             max_delay_s=max_delay_s, sleep=sleep, accept=JSON_API)
         self.pages = 0
-        self._response_date: str | None = None
-        self._complete = False
-
-    @property
-    def response_date(self) -> str | None:
-        """The server's time of the first page of the last listing (the next run's ``from``)."""
-        return self._response_date
-
-    @property
-    def complete(self) -> bool:
-        """True when the last listing followed ``links.next`` to its end without losing a page."""
-        return self._complete
+        self.response_date: str | None = None
+        self.complete = False
 
     def full_query(self) -> str | None:
         """The ``query`` parameter: the configured query and, for incremental runs,
@@ -143,45 +127,23 @@ class DataCiteRESTSource:
     def records(self) -> Iterator[RawRecord | SourceProblem]:
         """Every DOI of the listing as a raw record, and the problems met; raises
         :class:`~pangraph.errors.HarvestError` when the API refuses the request."""
-        self._response_date = None
-        self._complete = False
+        self.response_date = None
+        self.complete = False
         self.pages = 0
-        url: str | None = self.url
-        params: dict[str, str] | None = self.first_params()
-        seen: set[str] = set()
-        while url:
-            reply = self.http.get(url, params=params)
+        complete = True
+        for page in json_pages(self.http, PageRequest(self.url, self.first_params()), what="DataCite /dois",
+                               is_listing=is_json_api_collection, listing="a DataCite /dois list (no 'data' array)",
+                               next_page=links_next):
+            if not isinstance(page, JSONPage):
+                complete = False
+                yield page
+                continue
             self.pages += 1
-            if reply.status != 200:
-                raise HarvestError(f"DataCite API answered HTTP {reply.status} for {reply.url}: "
-                                   f"{reply.body[:200].decode('utf-8', 'replace')}", source=self.name)
-            if self.pages == 1:
-                self._response_date = server_time(reply)
-            try:
-                doc = parse_json(reply.body)
-            except ValueError as e:
-                yield SourceProblem(self.name, None, f"page {self.pages} ({reply.url}) is not valid JSON ({e}); "
-                                    "without its links.next the listing ended here (the checkpoint must not "
-                                    "advance)", scope="page", listing_ended=True)
-                return
-            if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
-                yield SourceProblem(self.name, None, f"page {self.pages} ({reply.url}) is not a DataCite /dois "
-                                    "list (no 'data' array); the listing ended here", scope="page",
-                                    listing_ended=True)
-                return
-            for item in doc["data"]:
+            if page.number == 1:
+                self.response_date = server_time(page.reply)
+            for item in page.doc["data"]:
                 yield item_record(item, source=self.name)
-            links = doc.get("links") if isinstance(doc.get("links"), dict) else {}
-            following = links.get("next") if isinstance(links.get("next"), str) else None
-            if not doc["data"] or not following:
-                break
-            if following in seen:
-                yield SourceProblem(self.name, None, f"links.next repeats {following}; the listing was stopped to "
-                                    "avoid an endless loop", scope="page", listing_ended=True)
-                return
-            seen.add(following)
-            url, params = following, None
-        self._complete = True
+        self.complete = complete
 
     def close(self) -> None:
         """Release the HTTP session."""

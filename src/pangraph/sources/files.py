@@ -7,11 +7,13 @@ facility hands over as files. Records come out exactly as a harvest would delive
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal
 
 from lxml import etree
 
+from pangraph.crosswalk.jsondoc import parse_json
 from pangraph.errors import ConfigError
 from pangraph.records import RawRecord
 from pangraph.sources import SourceProblem
@@ -46,27 +48,57 @@ def _doi_of(root: etree._Element) -> str | None:
     return None
 
 
-def datacite_files(files: Iterable[Path], *, source: str) -> Iterator[RawRecord | SourceProblem]:
-    """One record per DataCite kernel-4 XML file; the identifier is the record's DOI (``doi:…``),
-    else the file name. Unreadable or malformed files are reported and skipped."""
-    for path in files:
+@dataclass(frozen=True)
+class ParsedFile:
+    """One file read and parsed: its path, its bytes and its document (the root element of an XML
+    file, the value of a JSON file)."""
+
+    path: Path
+    body: bytes
+    doc: Any
+
+
+#: syntax → (parser of the bytes, its error, what a good file is, scope of a lost file): an XML file
+#: here is one record, a JSON file may hold many (a lost file is a lost page)
+_SYNTAXES: dict[str, tuple[Callable[[bytes], Any], type[Exception], str, Literal["record", "page"]]] = {
+    "xml": (lambda body: etree.fromstring(body, _PARSER), etree.XMLSyntaxError, "well-formed XML", "record"),
+    "json": (parse_json, ValueError, "valid JSON", "page"),
+}
+
+
+def parsed_files(paths: Iterable[Path], *, source: str, syntax: Literal["xml", "json"]
+                 ) -> Iterator[ParsedFile | SourceProblem]:
+    """Each of *paths* read and parsed as *syntax*, in order; a file that cannot be read or parsed is
+    a :class:`SourceProblem` naming it, and is skipped."""
+    parse, malformed, good, scope = _SYNTAXES[syntax]
+    for path in paths:
         path = Path(path)
         try:
             body = path.read_bytes()
         except OSError as e:
-            yield SourceProblem(source, path.name, f"cannot read {path}: {e}")
+            yield SourceProblem(source, path.name, f"cannot read {path}: {e}", scope=scope)
             continue
         try:
-            root = etree.fromstring(body, _PARSER)
-        except etree.XMLSyntaxError as e:
-            yield SourceProblem(source, path.name, f"{path.name} is not well-formed XML: {e}")
+            doc = parse(body)
+        except malformed as e:
+            yield SourceProblem(source, path.name, f"{path.name} is not {good}: {e}", scope=scope)
             continue
-        doi = _doi_of(root)
+        yield ParsedFile(path, body, doc)
+
+
+def datacite_files(files: Iterable[Path], *, source: str) -> Iterator[RawRecord | SourceProblem]:
+    """One record per DataCite kernel-4 XML file; the identifier is the record's DOI (``doi:…``),
+    else the file name. Unreadable or malformed files are reported and skipped."""
+    for file in parsed_files(files, source=source, syntax="xml"):
+        if isinstance(file, SourceProblem):
+            yield file
+            continue
+        doi = _doi_of(file.doc)
         yield RawRecord(
             source=source,
-            identifier=f"doi:{doi}" if doi else path.name,
+            identifier=f"doi:{doi}" if doi else file.path.name,
             metadata_prefix="datacite",
-            payload=body,
+            payload=file.body,
             datestamp=None,
         )
 

@@ -27,6 +27,7 @@ from lxml import etree
 from pangraph.crosswalk.jsondoc import canonical_json
 from pangraph.records import RawRecord
 from pangraph.sources import SourceProblem
+from pangraph.sources.files import parsed_files
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True)
 
@@ -265,29 +266,21 @@ def _pidinst_identifier(root: etree._Element) -> str | None:
 def read_pidinst_files(paths: Iterable[Path], *, source: str,
                        metadata_prefix: str | None = None) -> Iterator[RawRecord | SourceProblem]:
     """One record per PIDINST 1.0 XML file (``<instrument>``); the identifier is ``{type}:{PID}``
-    (``DOI:10.5442/NI000001``, ``Handle:1234.1675``), else the file name. The payload is the XML's JSON
+    (``DOI:10.5442/NI000001``, ``Handle:1234.1675``), else the file name. The payload is the
     XML as published (the archive keeps the raw bytes); the crosswalk reads it through its JSON rendering
     (:func:`pangraph.crosswalk.jsondoc.xml_as_json`) with ``mappings/pidinst-dcat.tsv``."""
-    for path in paths:
-        path = Path(path)
-        try:
-            body = path.read_bytes()
-        except OSError as e:
-            yield SourceProblem(source, path.name, f"cannot read {path}: {e}")
+    for file in parsed_files(paths, source=source, syntax="xml"):
+        if isinstance(file, SourceProblem):
+            yield file
             continue
-        try:
-            root = etree.fromstring(body, _PARSER)
-        except etree.XMLSyntaxError as e:
-            yield SourceProblem(source, path.name, f"{path.name} is not well-formed XML: {e}")
+        name = etree.QName(file.doc).localname
+        if name != "instrument":
+            yield SourceProblem(source, file.path.name,
+                                f"{file.path.name}: root <{name}> is not a PIDINST <instrument>")
             continue
-        if etree.QName(root).localname != "instrument":
-            yield SourceProblem(source, path.name, f"{path.name}: root <{etree.QName(root).localname}> is not a "
-                                                   "PIDINST <instrument>")
-            continue
-        ident = _pidinst_identifier(root)
-        yield RawRecord(source=source, identifier=ident or path.name, metadata_prefix="pidinst",
-                        payload=body, datestamp=None)
-
+        ident = _pidinst_identifier(file.doc)
+        yield RawRecord(source=source, identifier=ident or file.path.name, metadata_prefix="pidinst",
+                        payload=file.body, datestamp=None)
 
 
 __all__ = ["DumpObjects", "RECORD_ENTITIES", "read_dump", "read_dump_files", "read_pidinst_files"]

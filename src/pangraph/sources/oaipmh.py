@@ -57,6 +57,7 @@ __all__ = [
     "NoSetHierarchyError",
     "MalformedResponseError",
     "OAI_ERRORS",
+    "OAI_ERROR_MESSAGES",
     "oai_error",
 ]
 
@@ -66,6 +67,29 @@ _TOKEN_IN_BYTES = re.compile(rb"<(?:[\w.-]+:)?resumptionToken\b[^>]*>\s*([^<\s][
 
 
 # --- errors --------------------------------------------------------------------------------------
+
+
+#: OAI error code → what went wrong and what to do, as a template filled from the failed request:
+#: ``{request}`` (verb and arguments), ``{verb}``, ``{identifier}``, ``{prefix}`` (metadataPrefix),
+#: ``{token}`` (resumptionToken), ``{item}`` (``item '<identifier>'`` or ``the repository``), ``{code}``
+OAI_ERROR_MESSAGES: dict[str, str] = {
+    "badArgument": "the repository rejected the arguments of {request} as illegal or incomplete (badArgument); "
+                   "check metadata_prefix, set and from/until (their granularity must match the repository's "
+                   "Identify granularity)",
+    "badResumptionToken": "the resumptionToken {token!r} is invalid or has expired (badResumptionToken), so this "
+                          "listing cannot be resumed; re-run the harvest without a token: it starts again from the "
+                          "last checkpoint, and records already archived cost nothing",
+    "badVerb": "the repository does not accept the verb {verb!r} (badVerb); is the configured url an OAI-PMH 2.0 "
+               "base URL?",
+    "cannotDisseminateFormat": "the repository cannot disseminate metadataPrefix {prefix!r} (cannotDisseminateFormat); "
+                               "ask it with ListMetadataFormats (OAIPMHSource.list_metadata_formats()) which formats "
+                               "it offers and set metadata_prefix of the source accordingly",
+    "idDoesNotExist": "the identifier {identifier!r} does not exist in the repository (idDoesNotExist)",
+    "noMetadataFormats": "no metadata formats are available for {item} (noMetadataFormats)",
+    "noSetHierarchy": "the repository does not support sets (noSetHierarchy); remove `set = ...` from the source "
+                      "configuration to harvest everything",
+}
+_OTHER_OAI_ERROR = "the repository answered {request} with OAI-PMH error {code!r}"
 
 
 class OAIPMHError(HarvestError):
@@ -95,8 +119,12 @@ class OAIPMHError(HarvestError):
         super().__init__(reason, source=source, record=self.params.get("identifier"))
 
     def explain(self) -> str:
-        """What went wrong and what to do, in words; subclasses say it for their code."""
-        return f"the repository answered {_describe(self.params)} with OAI-PMH error {self.code!r}"
+        """What went wrong and what to do, in words (:data:`OAI_ERROR_MESSAGES` for the code)."""
+        identifier = self.params.get("identifier")
+        return OAI_ERROR_MESSAGES.get(self.code, _OTHER_OAI_ERROR).format(
+            code=self.code, request=_describe(self.params), verb=self.params.get("verb"), identifier=identifier,
+            prefix=self.params.get("metadataPrefix"), token=self.params.get("resumptionToken"),
+            item=f"item {identifier!r}" if identifier else "the repository")
 
 
 class BadArgumentError(OAIPMHError):
@@ -104,22 +132,11 @@ class BadArgumentError(OAIPMHError):
 
     code = "badArgument"
 
-    def explain(self) -> str:
-        return (f"the repository rejected the arguments of {_describe(self.params)} as illegal or incomplete "
-                "(badArgument); check metadata_prefix, set and from/until (their granularity must match "
-                "the repository's Identify granularity)")
-
 
 class BadResumptionTokenError(OAIPMHError):
     """badResumptionToken: the token is invalid or expired; the listing cannot be resumed."""
 
     code = "badResumptionToken"
-
-    def explain(self) -> str:
-        token = self.params.get("resumptionToken")
-        return (f"the resumptionToken {token!r} is invalid or has expired (badResumptionToken), so this listing "
-                "cannot be resumed; re-run the harvest without a token: it starts again from the last "
-                "checkpoint, and records already archived cost nothing")
 
 
 class BadVerbError(OAIPMHError):
@@ -127,21 +144,11 @@ class BadVerbError(OAIPMHError):
 
     code = "badVerb"
 
-    def explain(self) -> str:
-        return (f"the repository does not accept the verb {self.params.get('verb')!r} (badVerb); "
-                "is the configured url an OAI-PMH 2.0 base URL?")
-
 
 class CannotDisseminateFormatError(OAIPMHError):
     """cannotDisseminateFormat: the metadataPrefix is not offered (for this item or at all)."""
 
     code = "cannotDisseminateFormat"
-
-    def explain(self) -> str:
-        prefix = self.params.get("metadataPrefix")
-        return (f"the repository cannot disseminate metadataPrefix {prefix!r} (cannotDisseminateFormat); "
-                "ask it with ListMetadataFormats (OAIPMHSource.list_metadata_formats()) which formats it "
-                "offers and set metadata_prefix of the source accordingly")
 
 
 class IdDoesNotExistError(OAIPMHError):
@@ -149,29 +156,17 @@ class IdDoesNotExistError(OAIPMHError):
 
     code = "idDoesNotExist"
 
-    def explain(self) -> str:
-        return f"the identifier {self.params.get('identifier')!r} does not exist in the repository (idDoesNotExist)"
-
 
 class NoMetadataFormatsError(OAIPMHError):
     """noMetadataFormats: no metadata format is available for the item."""
 
     code = "noMetadataFormats"
 
-    def explain(self) -> str:
-        what = self.params.get("identifier")
-        return (f"no metadata formats are available for {'item ' + repr(what) if what else 'the repository'} "
-                "(noMetadataFormats)")
-
 
 class NoSetHierarchyError(OAIPMHError):
     """noSetHierarchy: the repository has no sets."""
 
     code = "noSetHierarchy"
-
-    def explain(self) -> str:
-        return ("the repository does not support sets (noSetHierarchy); remove `set = ...` from the source "
-                "configuration to harvest everything")
 
 
 class MalformedResponseError(HarvestError):

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 import orjson
 
 from pangraph.crosswalk.jsondoc import canonical_json
-from pangraph.errors import ConfigError, HarvestError, TransientHarvestError
+from pangraph.errors import ConfigError
 from pangraph.records import RawRecord
 from pangraph.sources import SourceProblem, harvest_settings
-from pangraph.sources.http import HTTPClient, RetryPolicy
+from pangraph.sources.http import HTTPClient, JSONPage, PageRequest, is_json_array, json_pages
 
 if TYPE_CHECKING:
     from pangraph.config import Config, SourceConfig
@@ -169,10 +169,8 @@ class PanoscSource:
         self.url = url.rstrip("/")
         self.entities = entities_from(entities)
         self.page_size = page_size
-        policy = RetryPolicy(max_retries=max_retries, backoff_s=backoff_s, max_delay_s=max_delay_s)
-        if sleep is not None:
-            policy.sleep = sleep
-        self.client = HTTPClient(name, timeout_s=timeout_s, policy=policy, headers={"Accept": "application/json"})
+        self.client = HTTPClient.from_settings(name, timeout_s=timeout_s, max_retries=max_retries,
+                                               backoff_s=backoff_s, max_delay_s=max_delay_s, sleep=sleep)
         self.complete = False
         self.response_date: str | None = None
 
@@ -191,38 +189,24 @@ class PanoscSource:
             complete = (yield from self._list(entity)) and complete
         self.complete = complete
 
+    def _page(self, entity: Entity, *, skip: int) -> PageRequest:
+        flt = json.dumps(self.filter_for(entity, skip=skip), separators=(",", ":"))
+        return PageRequest(f"{self.url}/{entity.path}", {"filter": flt}, offset=skip)
+
     def _list(self, entity: Entity) -> Iterator[RawRecord | SourceProblem]:
-        url = f"{self.url}/{entity.path}"
-        skip, seen = 0, set()
-        while True:
-            params = {"filter": json.dumps(self.filter_for(entity, skip=skip), separators=(",", ":"))}
-            try:
-                reply = self.client.get(url, params=params)
-            except TransientHarvestError as e:
-                yield SourceProblem(self.name, None, f"{entity.path} page at skip={skip}: {e.reason}", scope="page",
-                                    listing_ended=True)
-                return False
-            except HarvestError as e:
-                yield SourceProblem(self.name, None, f"{entity.path} page at skip={skip}: {e.reason}", scope="page",
-                                    listing_ended=True)
-                return False
-            if reply.status != 200:
-                yield SourceProblem(self.name, None, f"HTTP {reply.status} for {entity.path} page at skip={skip}: "
-                                                     f"{reply.body[:200]!r}", scope="page", listing_ended=True)
-                return False
-            try:
-                items = orjson.loads(reply.body)
-            except orjson.JSONDecodeError as e:
-                yield SourceProblem(self.name, None, f"{entity.path} page at skip={skip} is not JSON: {e}",
-                                    scope="page", listing_ended=True)
-                return False
-            if not isinstance(items, list):
-                yield SourceProblem(self.name, None, f"{entity.path} page at skip={skip} is a JSON "
-                                                     f"{type(items).__name__}, not an array", scope="page",
-                                    listing_ended=True)
+        def following(page: JSONPage) -> PageRequest | None:
+            if len(page.doc) != self.page_size:  # the last page, or the provider ignores limit and sent everything
+                return None
+            return self._page(entity, skip=(page.request.offset or 0) + len(page.doc))
+
+        seen: set[str] = set()
+        for page in json_pages(self.client, self._page(entity, skip=0), what=entity.path, is_listing=is_json_array,
+                               listing="a JSON array", next_page=following, report_refusals=True):
+            if not isinstance(page, JSONPage):
+                yield page
                 return False
             new = 0
-            for item in items:
+            for item in page.doc:
                 record = _item_record(entity, item, source=self.name)
                 if isinstance(record, RawRecord):
                     if record.identifier in seen:
@@ -230,16 +214,12 @@ class PanoscSource:
                     seen.add(record.identifier)
                 new += 1
                 yield record
-            if len(items) > self.page_size:
-                return True  # the provider ignores limit and sent the whole collection
-            if len(items) < self.page_size:
-                return True
-            if new == 0:
-                yield SourceProblem(self.name, None, f"{entity.path}: the page at skip={skip} repeats earlier "
-                                                     "items (the provider ignores skip); listing stopped",
+            if new == 0 and len(page.doc) == self.page_size:
+                yield SourceProblem(self.name, None, f"{entity.path}: the page at skip={page.request.offset} repeats "
+                                                     "earlier items (the provider ignores skip); listing stopped",
                                     scope="page", listing_ended=True)
                 return False
-            skip += len(items)
+        return True
 
     def close(self) -> None:
         """Release the HTTP session."""
@@ -251,15 +231,13 @@ def from_config(source: "SourceConfig", *, config: "Config", from_: str | None =
     """The harvester of a ``kind = "panosc-search-api"`` source (``url`` = the API base, e.g.
     ``https://…/api``; ``entities``, ``page_size``, ``timeout_s``). *from_* is ignored: the API lists
     everything every time."""
-    settings = harvest_settings(source, config)
     entities = source.options.get("entities")
     if isinstance(entities, str):
         entities = [e for e in re.split(r"[,\s]+", entities) if e]
     try:
         return PanoscSource(source.name, source.url, entities=entities,
-                            page_size=int(source.options.get("page_size", DEFAULT_PAGE_SIZE)),
-                            timeout_s=settings["timeout_s"], max_retries=int(settings["max_retries"]),
-                            backoff_s=settings["backoff_s"], max_delay_s=settings["max_delay_s"], sleep=sleep)
+                            page_size=int(source.options.get("page_size", DEFAULT_PAGE_SIZE)), sleep=sleep,
+                            **harvest_settings(source, config))
     except ConfigError as e:
         raise ConfigError(e.reason, source=source.name, field=e.field) from None
 

@@ -17,19 +17,18 @@ a :class:`SourceProblem` naming the record, the field and the missing id. The re
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from urllib.parse import quote
 
-from pangraph.crosswalk.jsondoc import canonical_json, parse_json
-from pangraph.crosswalk.scicat import plain
+from pangraph.crosswalk.jsondoc import canonical_json
+from pangraph.crosswalk.catalogue import plain
 from pangraph.errors import ConfigError, HarvestError
 from pangraph.records import RawRecord
 from pangraph.sources import SourceProblem, harvest_settings
-from pangraph.sources.http import HTTPClient, RetryPolicy, http_date
+from pangraph.sources.files import parsed_files
+from pangraph.sources.http import HTTPClient, JSONPage, PageRequest, is_json_array, json_pages, server_time
 
 if TYPE_CHECKING:
     from pangraph.config import Config, SourceConfig
@@ -163,15 +162,6 @@ class ReferenceCheck:
 
 # --- files --------------------------------------------------------------------------------------------
 
-def _load(path: Path, source: str) -> tuple[Any, SourceProblem | None]:
-    try:
-        return parse_json(path.read_bytes()), None
-    except OSError as e:
-        return None, SourceProblem(source, path.name, f"cannot read {path}: {e}", scope="page")
-    except ValueError as e:
-        return None, SourceProblem(source, path.name, f"{path.name} is not valid JSON: {e}", scope="page")
-
-
 def _objects_of_file(path: Path, doc: Any, metadata_prefix: str | None) -> Iterator[tuple[Entity | None, Any]]:
     named = entity_named(path.stem) or (entity_named(metadata_prefix) if metadata_prefix else None)
     if isinstance(doc, dict) and any(entity_named(k) for k in doc):  # {"Dataset": [...], "Sample": [...]}
@@ -191,12 +181,11 @@ def read_scicat_files(paths: Iterable[Path], *, source: str,
     unnamed files are recognised by their fields. MongoDB extended JSON is kept in the payload.
     Dangling references between the objects of all files are reported at the end."""
     check = ReferenceCheck(source)
-    for path in paths:
-        path = Path(path)
-        doc, problem = _load(path, source)
-        if problem:
-            yield problem
+    for file in parsed_files(paths, source=source, syntax="json"):
+        if isinstance(file, SourceProblem):
+            yield file
             continue
+        path, doc = file.path, file.doc
         for n, (entity, obj) in enumerate(_objects_of_file(path, doc, metadata_prefix)):
             where = f"{path.name}[{n}]"
             if not isinstance(obj, dict):
@@ -237,12 +226,11 @@ def read_pan_finder_files(paths: Iterable[Path], *, source: str,
         seen[rec.identifier] = rec.payload
         yield rec
 
-    for path in paths:
-        path = Path(path)
-        doc, problem = _load(path, source)
-        if problem:
-            yield problem
+    for file in parsed_files(paths, source=source, syntax="json"):
+        if isinstance(file, SourceProblem):
+            yield file
             continue
+        path, doc = file.path, file.doc
         entries = doc if isinstance(doc, list) else [doc]
         for n, entry in enumerate(entries):
             where = f"{path.name}[{n}]"
@@ -319,9 +307,8 @@ class SciCatSource:
         self.entities = chosen
         self.page_size = max(1, int(page_size))
         self.from_ = from_
-        self.client = HTTPClient(name, timeout_s=timeout_s, policy=RetryPolicy(
-            max_retries=max_retries, backoff_s=backoff_s, max_delay_s=max_delay_s, sleep=sleep or time.sleep),
-            headers={"Accept": "application/json"})
+        self.client = HTTPClient.from_settings(name, timeout_s=timeout_s, max_retries=max_retries,
+                                               backoff_s=backoff_s, max_delay_s=max_delay_s, sleep=sleep)
         self.response_date: str | None = None
         self.complete = False
 
@@ -333,43 +320,31 @@ class SciCatSource:
             f["where"] = {"updatedAt": {"gte": self.from_}}
         return json.dumps(f, separators=(",", ":"))
 
+    def _page(self, url: str, *, skip: int) -> PageRequest:
+        return PageRequest(url, {"filter": self.filter(skip=skip)}, offset=skip)
+
+    def _next_page(self, page: JSONPage) -> PageRequest | None:
+        if len(page.doc) < self.page_size:
+            return None
+        return self._page(page.request.url, skip=(page.request.offset or 0) + len(page.doc))
+
     def records(self) -> Iterator[RawRecord | SourceProblem]:
         """Every object of the chosen collections, then the dangling references found."""
         self.complete = False
         complete = True
         check = ReferenceCheck(self.name)
         for entity in self.entities:
-            skip = 0
-            while True:
-                url = f"{self.url}/{entity.collection}"
-                try:
-                    reply = self.client.get(url, params={"filter": self.filter(skip=skip)})
-                except HarvestError as e:
-                    yield SourceProblem(self.name, None, f"{entity.collection} page at skip={skip}: {e.reason}",
-                                        scope="page", listing_ended=True)
+            first = self._page(f"{self.url}/{entity.collection}", skip=0)
+            for page in json_pages(self.client, first, what=entity.collection, is_listing=is_json_array,
+                                   listing="a JSON array", next_page=self._next_page, report_refusals=True):
+                if not isinstance(page, JSONPage):
                     complete = False
-                    break
+                    yield page
+                    continue
                 if self.response_date is None:
-                    self.response_date = http_date(reply.headers.get("Date")) or datetime.now(
-                        timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-                if reply.status != 200:
-                    yield SourceProblem(self.name, None, f"{entity.collection} page at skip={skip}: HTTP "
-                                        f"{reply.status}: {reply.body[:200]!r}", scope="page", listing_ended=True)
-                    complete = False
-                    break
-                try:
-                    page = parse_json(reply.body)
-                except ValueError as e:
-                    yield SourceProblem(self.name, None, f"{entity.collection} page at skip={skip} is not JSON: {e}",
-                                        scope="page", listing_ended=True)
-                    complete = False
-                    break
-                if not isinstance(page, list):
-                    yield SourceProblem(self.name, None, f"{entity.collection} page at skip={skip} is not a JSON "
-                                        f"array: {str(page)[:200]}", scope="page", listing_ended=True)
-                    complete = False
-                    break
-                for n, obj in enumerate(page):
+                    self.response_date = server_time(page.reply)
+                skip = page.request.offset or 0
+                for n, obj in enumerate(page.doc):
                     if not isinstance(obj, dict):
                         yield SourceProblem(self.name, f"{entity.collection}[{skip + n}]", "not a JSON object")
                         continue
@@ -380,9 +355,6 @@ class SciCatSource:
                         continue
                     check.add(entity, obj)
                     yield rec
-                if len(page) < self.page_size:
-                    break
-                skip += len(page)
         harvested = {e.name for e in self.entities}
         yield from check.dangling(exists=self._exists, checked=harvested)
         self.complete = complete
@@ -413,12 +385,9 @@ def from_config(source: "SourceConfig", *, config: "Config", from_: str | None =
     entities = source.options.get("entities")
     if isinstance(entities, str):
         entities = [e.strip() for e in entities.split(",") if e.strip()]
-    settings = harvest_settings(source, config)
     return SciCatSource(source.name, source.url, entities=entities,
-                        page_size=int(source.options.get("page_size", 100)), from_=from_,
-                        timeout_s=float(settings["timeout_s"]), max_retries=int(settings["max_retries"]),
-                        backoff_s=float(settings["backoff_s"]), max_delay_s=float(settings["max_delay_s"]),
-                        sleep=sleep)
+                        page_size=int(source.options.get("page_size", 100)), from_=from_, sleep=sleep,
+                        **harvest_settings(source, config))
 
 
 __all__ = ["ENTITIES", "Entity", "ReferenceCheck", "SciCatSource", "entity_named", "from_config", "guess_entity",

@@ -30,10 +30,12 @@ from urllib.parse import urljoin
 from lxml import etree, html as lxml_html
 
 from pangraph.crosswalk.jsondoc import canonical_json, parse_json
-from pangraph.errors import ConfigError, HarvestError
+from pangraph.errors import ConfigError
 from pangraph.records import RawRecord
 from pangraph.sources import SourceProblem
-from pangraph.sources.http import HTTPClient, RetryPolicy, server_time
+from pangraph.sources.files import parsed_files
+from pangraph.sources.http import (HTTPClient, JSONPage, PageRequest, is_json_api_collection, json_pages,
+                                  links_next, server_time)
 
 if TYPE_CHECKING:
     from pangraph.config import Config, SourceConfig
@@ -106,74 +108,38 @@ class TessSource:
             raise ConfigError(f"TeSS entities must be among {list(ENTITIES)}, not {list(self.entities)}",
                               source=name, field="entities")
         self.page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
-        policy = RetryPolicy(max_retries=max_retries, backoff_s=backoff_s, max_delay_s=max_delay_s,
-                             **({"sleep": sleep} if sleep is not None else {}))
-        self.http = HTTPClient(name, timeout_s=timeout_s, policy=policy, headers={"Accept": JSON_API})
+        self.http = HTTPClient.from_settings(name, timeout_s=timeout_s, max_retries=max_retries, backoff_s=backoff_s,
+                                             max_delay_s=max_delay_s, sleep=sleep, accept=JSON_API)
         self.pages = 0
-        self._response_date: str | None = None
-        self._complete = False
-
-    @property
-    def response_date(self) -> str | None:
-        """The server's time of the first page of the last listing."""
-        return self._response_date
-
-    @property
-    def complete(self) -> bool:
-        """True when every listing followed ``links.next`` to its end without losing a page."""
-        return self._complete
+        self.response_date: str | None = None
+        self.complete = False
 
     def records(self) -> Iterator[RawRecord | SourceProblem]:
         """Every material and event as a raw record, and the problems met; raises
         :class:`~pangraph.errors.HarvestError` when TeSS refuses a request."""
-        self._response_date = None
-        self._complete = False
+        self.response_date = None
+        self.complete = False
         self.pages = 0
         complete = True
         for entity in self.entities:
             complete = (yield from self._listing(entity)) and complete
-        self._complete = complete
+        self.complete = complete
 
     def _listing(self, entity: str) -> Iterator[RawRecord | SourceProblem]:
-        url: str | None = f"{self.url}/{entity}"
-        params: dict[str, str] | None = {"page_size": str(self.page_size), "page_number": "1"}
-        seen: set[str] = set()
-        page = 0
-        while url:
-            reply = self.http.get(url, params=params)
+        first = PageRequest(f"{self.url}/{entity}", {"page_size": str(self.page_size), "page_number": "1"})
+        complete = True
+        for page in json_pages(self.http, first, what=f"TeSS {entity}", is_listing=is_json_api_collection,
+                               listing="a JSON-API collection (no 'data' array)", next_page=links_next):
+            if not isinstance(page, JSONPage):
+                complete = False
+                yield page
+                continue
             self.pages += 1
-            page += 1
-            if reply.status != 200:
-                raise HarvestError(f"TeSS answered HTTP {reply.status} for {reply.url}: "
-                                   f"{reply.body[:200].decode('utf-8', 'replace')}", source=self.name)
-            if self._response_date is None:
-                self._response_date = server_time(reply)
-            try:
-                doc = parse_json(reply.body)
-            except ValueError as e:
-                yield SourceProblem(self.name, None, f"{entity} page {page} ({reply.url}) is not valid JSON ({e}); "
-                                    "without its links.next the listing ended here", scope="page",
-                                    listing_ended=True)
-                return False
-            if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
-                yield SourceProblem(self.name, None, f"{entity} page {page} ({reply.url}) is not a JSON-API "
-                                    "collection (no 'data' array); the listing ended here", scope="page",
-                                    listing_ended=True)
-                return False
-            for item in doc["data"]:
-                yield api_record(item, source=self.name, base=reply.url)
-            links = doc.get("links") if isinstance(doc.get("links"), dict) else {}
-            following = links.get("next") if isinstance(links.get("next"), str) and links["next"].strip() else None
-            if not doc["data"] or not following:
-                return True
-            following = urljoin(reply.url, following)
-            if following in seen:
-                yield SourceProblem(self.name, None, f"links.next repeats {following}; the {entity} listing was "
-                                    "stopped to avoid an endless loop", scope="page", listing_ended=True)
-                return False
-            seen.add(following)
-            url, params = following, None
-        return True
+            if self.response_date is None:
+                self.response_date = server_time(page.reply)
+            for item in page.doc["data"]:
+                yield api_record(item, source=self.name, base=page.reply.url)
+        return complete
 
     def close(self) -> None:
         """Release the HTTP session."""
@@ -196,25 +162,15 @@ def from_config(source: "SourceConfig", *, config: "Config", from_: str | None =
 # --- files -------------------------------------------------------------------------------------------
 
 
-def _read_json(path: Path, source: str) -> tuple[Any, SourceProblem | None]:
-    try:
-        return parse_json(path.read_bytes()), None
-    except OSError as e:
-        return None, SourceProblem(source, path.name, f"cannot read {path}: {e}")
-    except ValueError as e:
-        return None, SourceProblem(source, path.name, f"{path.name} is not valid JSON: {e}")
-
-
 def read_json_api_files(paths: Iterable[Path], *, source: str, metadata_prefix: str | None = None
                         ) -> Iterator[RawRecord | SourceProblem]:
     """The records of saved TeSS JSON-API documents (collection pages or single resources); a relative
     ``links.self`` is resolved against the document's own absolute ``links.self`` when it has one."""
-    for path in paths:
-        path = Path(path)
-        doc, problem = _read_json(path, source)
-        if problem:
-            yield problem
+    for file in parsed_files(paths, source=source, syntax="json"):
+        if isinstance(file, SourceProblem):
+            yield file
             continue
+        path, doc = file.path, file.doc
         links = doc.get("links") if isinstance(doc, dict) and isinstance(doc.get("links"), dict) else {}
         base = links.get("self") if isinstance(links.get("self"), str) and "://" in links["self"] else None
         yield from api_items(doc, source=source, base=base, where=path.name)
@@ -234,12 +190,11 @@ def read_json_files(paths: Iterable[Path], *, source: str, metadata_prefix: str 
     are recognised by their event fields."""
     if metadata_prefix and metadata_prefix not in JSON_FORMATS.values():
         metadata_prefix = None
-    for path in paths:
-        path = Path(path)
-        doc, problem = _read_json(path, source)
-        if problem:
-            yield problem
+    for file in parsed_files(paths, source=source, syntax="json"):
+        if isinstance(file, SourceProblem):
+            yield file
             continue
+        path, doc = file.path, file.doc
         items = doc if isinstance(doc, list) else [doc]
         for n, item in enumerate(items, start=1):
             if not isinstance(item, dict):
