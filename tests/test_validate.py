@@ -1,4 +1,5 @@
-"""Validation: profiles, the pan-dataset shapes, batch validation, the quality graph, summaries, rendering."""
+"""Validation: profiles, the pan-dataset shapes, batch validation, the engines (setting, factory, node), the quality
+graph, summaries, rendering."""
 
 from __future__ import annotations
 
@@ -653,3 +654,155 @@ def test_summary_is_a_plain_value():
     s = summarise({"http://g/1": sample_report()})
     assert isinstance(s, Summary) and not s.conforms
     assert s.records_with == {"Violation": 1, "Warning": 1, "Info": 0}
+
+
+# --- engines: the setting, the factory, the node ------------------------------------------------------------
+
+def test_validation_settings_are_declared_with_defaults_files_and_environment(tmp_path: Path):
+    from pangraph.config import SETTINGS, load_config
+
+    names = {s.name: s for s in SETTINGS}
+    assert names["validation.engine"].default == "fast"
+    assert names["validation.dcat_ap_3.file"].default == "" and names["validation.dcat_ap_3.fetch"].default is False
+    assert names["validation.engine"].env == "PANGRAPH_VALIDATION_ENGINE"
+    defaults = load_config(None, environ={})
+    assert (defaults["validation.engine"], defaults["validation.dcat_ap_3.file"],
+            defaults["validation.dcat_ap_3.fetch"]) == ("fast", "", False)
+    toml = tmp_path / "pangraph.toml"
+    toml.write_text('[validation]\nengine = "pyshacl"\n[validation.dcat_ap_3]\nfile = "shapes/dcat.ttl"\nfetch = true\n')
+    from_file = load_config(toml, environ={})
+    assert (from_file["validation.engine"], from_file["validation.dcat_ap_3.file"],
+            from_file["validation.dcat_ap_3.fetch"]) == ("pyshacl", "shapes/dcat.ttl", True)
+    from_env = load_config(toml, environ={"PANGRAPH_VALIDATION_ENGINE": "fast",
+                                          "PANGRAPH_VALIDATION_DCAT_AP_3_FETCH": "false"})
+    assert (from_env["validation.engine"], from_env["validation.dcat_ap_3.fetch"]) == ("fast", False)
+    with pytest.raises(ConfigError, match="validation.dcat_ap_3.fetch"):
+        load_config(None, environ={"PANGRAPH_VALIDATION_DCAT_AP_3_FETCH": "maybe"})
+
+
+def test_make_validator_builds_either_engine_from_profiles_or_names(profile, panet_text):
+    from pangraph.config import load_config
+    from pangraph.validate import FastValidator, make_validator
+
+    ontology = {"panet": panet_text}
+    assert type(make_validator([profile], ontology_graphs=ontology)) is FastValidator  # the default
+    reference = make_validator([profile], engine="pyshacl", ontology_graphs=ontology)
+    assert type(reference) is Validator
+    by_name = make_validator(["software", profile], engine="fast", ontology_graphs=ontology, batch_size=3)
+    assert by_name.profile_versions == {"software": load_profile("software").version, "pan-dataset": profile.version}
+    assert by_name.batch_size == 3
+    configured = load_config(None, environ={"PANGRAPH_VALIDATION_ENGINE": "pyshacl"})
+    assert type(make_validator(["pan-dataset"], config=configured, ontology_graphs=ontology)) is Validator
+    assert type(make_validator(["pan-dataset"], engine="fast", config=configured, ontology_graphs=ontology)) \
+        is FastValidator
+    with pytest.raises(ConfigError) as err:
+        make_validator([profile], engine="shacl-js", ontology_graphs=ontology)
+    assert err.value.field == "validation.engine" and "fast, pyshacl" in str(err.value)
+    with pytest.raises(ConfigError, match="validation.engine"):
+        make_validator([profile], config=load_config(None, environ={"PANGRAPH_VALIDATION_ENGINE": "x"}),
+                       ontology_graphs=ontology)
+    with pytest.raises(ValidationEngineError, match="panet"):
+        make_validator([profile])  # both engines check the ontology graphs the same way
+
+
+def test_the_dcat_ap_file_setting_reaches_external_profiles(tmp_path: Path):
+    import hashlib
+
+    from pangraph.config import load_config
+
+    shapes = tmp_path / "shapes"
+    (shapes / "dcat-ap-3").mkdir(parents=True)
+    body = COMPLEX_SHAPES.encode("utf-8")
+    (shapes / "dcat-ap-3" / "profile.toml").write_text(
+        'name = "dcat-ap-3"\nversion = "9.9.9"\ntitle = "t"\ndescription = "d"\nexternal = true\n'
+        'files = ["dcat-ap-SHACL.ttl"]\n[fetch."dcat-ap-SHACL.ttl"]\nurl = "https://example.org/x.ttl"\n'
+        f'sha256 = "{hashlib.sha256(body).hexdigest()}"\n')
+    (tmp_path / "local.ttl").write_bytes(body)
+    toml = tmp_path / "pangraph.toml"
+    toml.write_text('[validation.dcat_ap_3]\nfile = "local.ttl"\n')  # relative to the configuration file
+    (loaded,) = load_profiles(["dcat-ap-3"], shapes_dir=shapes, config=load_config(toml, environ={}))
+    assert loaded.files == (tmp_path / "local.ttl",) and loaded.version == "9.9.9"
+    env = load_config(None, environ={"PANGRAPH_VALIDATION_DCAT_AP_3_FILE": str(tmp_path / "missing.ttl")})
+    with pytest.raises(ConfigError, match="does not exist") as err:
+        load_profiles(["dcat-ap-3"], shapes_dir=shapes, config=env)
+    assert err.value.field == "validation.dcat_ap_3.file"
+
+
+def test_the_node_builds_the_configured_engine_with_its_configuration(tmp_path: Path, panet_owl: Path):
+    from pangraph.config import load_config
+    from pangraph.pipeline import Node
+    from pangraph.validate import FastValidator
+    from pangraph.vocab import TechniqueIndex
+
+    techniques = TechniqueIndex.from_file(panet_owl)
+    for environ, engine in (({}, FastValidator), ({"PANGRAPH_VALIDATION_ENGINE": "pyshacl"}, Validator)):
+        config = load_config(None, environ={"PANGRAPH_PATHS_DATA": str(tmp_path / "data"), **environ})
+        with Node(config, techniques=techniques) as node:
+            assert type(node.validator) is engine
+            assert set(node.validator.profile_versions) == {"pan-dataset", "training", "software"}
+    # external profiles resolve through the node's configuration: the local copy named by the setting is used
+    bad = tmp_path / "dcat.ttl"
+    bad.write_text("# not the pinned file\n")
+    config = load_config(None, environ={"PANGRAPH_PATHS_DATA": str(tmp_path / "data"),
+                                        "PANGRAPH_VALIDATION_PROFILES": "pan-dataset,dcat-ap-3",
+                                        "PANGRAPH_VALIDATION_DCAT_AP_3_FILE": str(bad)})
+    with Node(config, techniques=techniques) as node:
+        with pytest.raises(ConfigError, match=re.escape(str(bad))) as err:
+            node.validator
+    assert err.value.field == "validation.dcat_ap_3.file"
+
+
+# --- the reference engine: literal focus nodes, nested results ---------------------------------------------
+
+LITERAL_TARGETS = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex.org/> .
+ex:Part a sh:NodeShape ; sh:targetObjectsOf ex:part ; sh:nodeKind sh:IRI ; sh:property ex:Part-owner ;
+  sh:name "part" ; sh:description "d" ; sh:message "A part must be a node." ; sh:severity sh:Violation .
+ex:Part-owner a sh:PropertyShape ; sh:path [ sh:inversePath ex:part ] ; sh:maxCount 1 ;
+  sh:name "owner" ; sh:description "d" ; sh:message "A part has one owner." ; sh:severity sh:Warning .
+ex:Whole a sh:NodeShape ; sh:targetClass ex:Whole ; sh:property ex:Whole-part ;
+  sh:name "whole" ; sh:description "d" ; sh:message "m" ; sh:severity sh:Violation .
+ex:Whole-part a sh:PropertyShape ; sh:path ex:part ; sh:node ex:Named ;
+  sh:name "named part" ; sh:description "d" ; sh:message "Each part has a name." ; sh:severity sh:Violation .
+ex:Named a sh:NodeShape ; sh:property [ sh:path ex:name ; sh:minCount 1 ] .
+"""
+
+
+def test_literal_focus_nodes_are_reported_as_literals_and_never_see_other_records(tmp_path: Path, monkeypatch):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    (folder / "shapes.ttl").write_text(LITERAL_TARGETS)
+    (folder / "profile.toml").write_text('name = "parts"\nversion = "0.1.0"\ntitle = "t"\ndescription = "d"\n'
+                                         'files = ["shapes.ttl"]\n')
+    v = Validator([load_profile("parts", shapes_dir=tmp_path, strict=False)])
+    whole = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://ex.org/Whole>"
+    graphs = {"http://g/a": f'<http://ex.org/a> <http://ex.org/part> "bolt" .\n<http://ex.org/a> {whole} .\n',
+              "http://g/b": f'<http://ex.org/b> <http://ex.org/part> "bolt" .\n<http://ex.org/b> {whole} .\n'
+                            f'<http://ex.org/c> <http://ex.org/part> "bolt"@en .\n'
+                            f'<http://ex.org/d> <http://ex.org/part> "bolt"@en .\n'}
+    calls = []
+    real = pyshacl_engine.pyshacl.validate
+    monkeypatch.setattr(pyshacl_engine.pyshacl, "validate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    reports = v.validate(graphs)
+    assert len(calls) == 2  # a record with a literal focus node is validated alone
+    a, b = keys(reports["http://g/a"]), keys(reports["http://g/b"])
+    nodekind, maxcount = sh("NodeKindConstraintComponent"), sh("MaxCountConstraintComponent")
+    assert a == {('"bolt"', None, nodekind, "Violation"),
+                 ("http://ex.org/a", "http://ex.org/part", sh("NodeConstraintComponent"), "Violation")}
+    assert ('"bolt"@en', "^<http://ex.org/part>", maxcount, "Warning") in b  # c and d in this record
+    assert ('"bolt"', "^<http://ex.org/part>", maxcount, "Warning") not in b  # a's statement is in another record
+    # the sh:node failure is one result; pySHACL's nested sh:detail (the missing ex:name) is not a result
+    assert not any(r.path == "http://ex.org/name" for rep in reports.values() for r in rep.results)
+
+
+def test_a_literal_focus_node_stays_a_literal_in_the_quality_graph():
+    """A result on a literal (a distribution given as text, say) names that literal as sh:focusNode."""
+    focus = '"https://example.org/file.h5"'
+    report = Report.of([Result(focus=focus, path=None, component=str(rdflib.SH.NodeKindConstraintComponent),
+                               severity="Violation", message="not a node", value=focus,
+                               source_shape="https://w3id.org/pangraph/shapes/pan-dataset#X")],
+                       profiles={"pan-dataset": "1.1.0"})
+    g = rdflib.Graph().parse(data=quality_ntriples(GRAPH, report, profile_versions={"pan-dataset": "1.1.0"}),
+                             format="nt")
+    (found,) = list(g.objects(None, rdflib.SH.focusNode))
+    assert found == Literal("https://example.org/file.h5")

@@ -6,7 +6,12 @@ same results as one record at a time:
 - **Batches never merge differing descriptions.** Two records share a batch only if every IRI they both
   mention is described identically in both (same triples with it as subject; blank nodes are never shared),
   so whatever a shape reads about a node in the batch is what it would read in the record alone.
-  A record that clashes with every open batch starts a new one.
+  A record that clashes with every open batch starts a new one. A record in which a literal is a focus node
+  (the object of a ``sh:targetObjectsOf`` predicate, or a literal ``sh:targetNode``) gets a batch of its own:
+  an inverse path from that literal would otherwise see the other records' statements about the same
+  literal (literals are shared, and have no description of their own to compare).
+- **Only the report's own results count**: the nested results pySHACL gives as ``sh:detail`` of an
+  ``sh:node`` result are not results of the record.
 - **Results go back to the records that target their focus node.** A result (focus ``X``, source shape
   ``S``) belongs to record ``r`` when ``X`` is a focus node of ``S``'s targeting node shape in ``r`` alone:
   ``X`` has an ``rdf:type`` of a target class (or a subclass of it in the ontology graphs) in ``r``, is a
@@ -14,6 +19,9 @@ same results as one record at a time:
   in ``r``, or a ``sh:targetNode`` that occurs in ``r``. For shapes with SHACL-AF ``sh:target``s the
   validator falls back to "``X`` occurs in ``r``". Results on nodes of the ontology graphs belong to no
   record and are dropped.
+- **Literal focus nodes are reported.** ``sh:targetObjectsOf`` selects literal objects too (a
+  ``dcat:distribution`` given as a string is checked by the distribution shape); such a result's ``focus``
+  is the literal's N-Triples form (``"text"``, ``"5"^^<…#int>``, ``"x"@en``), as in the fast engine.
 
 Ontology graphs (PaNET …) are background knowledge, mixed into each batch the way a store-side check sees
 them (the ontology is a named graph of the same dataset): for every IRI the batch mentions, the ontology's
@@ -97,7 +105,8 @@ class _Record:
     triples: list[tuple[Node, Node, Node]]  # the record's statements as rdflib terms (a repeated line: twice)
     labels: dict[BNode, str]  # blank node → its label in the record's N-Triples
     described: dict[Node, frozenset]  # IRI → the (predicate, object)s the record states about it
-    nodes: set[Node]  # the IRIs and blank nodes the record mentions (subjects and objects)
+    nodes: set[Node]  # the nodes the record mentions (subjects and objects, literals included)
+    alone: bool = False  # a literal is a focus node here: the record gets a batch of its own
     _index: _Index | None = None
 
     def index(self, subject_preds: frozenset[Node], object_preds: frozenset[Node]) -> _Index:
@@ -156,6 +165,7 @@ class Validator:
         targets = [t for ts in self._roots.values() for t in ts]
         self._subject_preds = frozenset(p for t in targets for p in t.subjects_of)
         self._object_preds = frozenset(p for t in targets for p in t.objects_of)
+        self._literal_targets = frozenset(n for t in targets for n in t.nodes if isinstance(n, Literal))
 
     @property
     def profile_versions(self) -> dict[str, str]:
@@ -168,6 +178,9 @@ class Validator:
         :class:`~pangraph.errors.ValidationEngineError`."""
         terms = _Terms()
         records = [_parse_record(g, graphs[g], terms) for g in sorted(graphs)]
+        for rec in records:
+            rec.alone = any(isinstance(o, Literal) and (p in self._object_preds or o in self._literal_targets)
+                            for _, p, o in rec.triples)
         found: dict[str, set[Result]] = {r.graph: set() for r in records}
         for batch in self._batches(records):
             for graph, result in self._run(batch):
@@ -179,7 +192,11 @@ class Validator:
 
     def _batches(self, records: list[_Record]) -> list[list[_Record]]:
         open_batches: list[tuple[list[_Record], dict[Node, frozenset]]] = []
+        alone: list[list[_Record]] = []
         for rec in records:
+            if rec.alone:
+                alone.append([rec])
+                continue
             for members, described in open_batches:
                 if len(members) < self.batch_size and all(
                         described.get(n, d) == d for n, d in rec.described.items()):
@@ -189,7 +206,7 @@ class Validator:
                 open_batches.append((members, described))
             members.append(rec)
             described.update(rec.described)
-        return [members for members, _ in open_batches]
+        return [members for members, _ in open_batches] + alone
 
     # --- one pySHACL run ----------------------------------------------------------------------------------
 
@@ -216,13 +233,15 @@ class Validator:
                                         record=batch[0].graph if len(batch) == 1 else None) from exc
         out = []
         for node in results_graph.subjects(RDF.type, _SH.ValidationResult):
+            if (None, _SH.detail, node) in results_graph:
+                continue  # a nested result (why an sh:node value failed), not one of the report's own
             focus = results_graph.value(node, _SH.focusNode)
             shape = results_graph.value(node, _SH.sourceShape)
             owners = [rec for rec in where.get(focus, ()) if self._selects(shape, focus, rec)]
             if not owners:
                 continue
             result = Result(
-                focus=_node_text(focus, labels),
+                focus=_focus_text(focus, labels),
                 path=_path_text(results_graph, results_graph.value(node, _SH.resultPath)),
                 component=str(results_graph.value(node, _SH.sourceConstraintComponent)),
                 severity=_severity_text(results_graph.value(node, _SH.resultSeverity)),
@@ -371,12 +390,11 @@ def _parse_record(graph: str, text: str, terms: _Terms | None = None) -> _Record
     nodes: set[Node] = set()
     for s, p, o in triples:
         nodes.add(s)
+        nodes.add(o)  # a literal too: sh:targetObjectsOf (and sh:targetNode) can select a literal focus node
         if isinstance(s, URIRef):
             described.setdefault(s, set()).add((p, o))
-        if not isinstance(o, Literal):
-            nodes.add(o)
-            if isinstance(o, URIRef):
-                described.setdefault(o, set())
+        if isinstance(o, URIRef):
+            described.setdefault(o, set())
     return _Record(graph=graph, triples=triples, labels={b: label for label, b in bnodes.items()},
                    described={n: frozenset(po) for n, po in described.items()}, nodes=nodes)
 
@@ -398,6 +416,13 @@ def _node_text(node: Node, labels: Mapping[BNode, str]) -> str:
     if isinstance(node, BNode):
         return "_:" + labels.get(node, str(node))
     return str(node)
+
+
+def _focus_text(node: Node, labels: Mapping[BNode, str]) -> str:
+    """A focus node as :class:`Result` writes it: an IRI, ``_:label``, or a literal's N-Triples form."""
+    if isinstance(node, Literal):
+        return _value_text(node, labels)  # type: ignore[return-value]
+    return _node_text(node, labels)
 
 
 def _value_text(node: Node | None, labels: Mapping[BNode, str]) -> str | None:

@@ -191,10 +191,13 @@ def _severity_term(severity: str) -> Term:
 
 
 def _node_term(graph: str, node: str) -> Term:
-    """An IRI for a node of the record: blank nodes cannot be referenced from another graph, so
-    ``_:x`` of the record becomes the stand-in ``<graph#bnode-x>``."""
+    """The term for a node of the record: blank nodes cannot be referenced from another graph, so
+    ``_:x`` of the record becomes the stand-in ``<graph#bnode-x>``; a literal focus node (given in its
+    N-Triples form, ``"text"``, ``"5"^^<…>``) stays that literal."""
     if node.startswith("_:"):
         return iri(f"{graph}#bnode-{node[2:]}")
+    if node.startswith('"'):
+        return node
     return iri(node)
 
 
