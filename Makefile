@@ -26,6 +26,8 @@ test: $(STAMP)
 ## make bench: throughput benchmarks (prints figures and ratios)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_search.py --n 100000
+	$(BIN)/python bench/bench_descriptions.py --n 10000
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info

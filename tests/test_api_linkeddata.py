@@ -267,3 +267,32 @@ def test_describe_needs_an_absolute_iri(client: TestClient) -> None:
     assert r.status_code == 400 and error_of(r)["parameter"] == "iri"
     r = client.get("/describe", params={"iri": "http://x/a> } DROP ALL { <b"})
     assert r.status_code == 400
+
+
+def test_html_page_summary_and_schema_org(client: TestClient) -> None:
+    """Dataset pages open with a readable summary and embed schema.org JSON-LD built from the graph."""
+    import json
+
+    html = client.get("/id/dataset/esrf/rec-1", headers={"Accept": BROWSER}).text
+    (ld,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    doc = json.loads(ld)
+    assert doc["@type"] == "Dataset" and doc["@id"] == DATASET and doc["name"] == "Diffraction study rec-1"
+    person = iris.mint(BASE, "person", "esrf", "doe-jane-rec-1")
+    assert doc["creator"] == [{"@type": "Person", "@id": person, "name": "Jane Doe (rec-1)"}]
+    assert [t["@id"] for t in doc["measurementTechnique"]] == ["http://purl.org/pan-science/PaNET/PaNET01217"]
+    got = rdflib.Graph().parse(data=json.dumps({**doc, "@context": {"@vocab": "http://schema.org/"}}), format="json-ld")
+    assert (URIRef(DATASET), URIRef("http://schema.org/creator"), URIRef(person)) in got
+    assert '<section class="entity entity-dataset"' in html
+    assert '<a class="technique" href="../../../technique/PaNET01217">x-ray diffraction</a>' in html
+    # the DOI dataset that references this one, in words, linking to its /describe page
+    assert ('<span class="relation" title="dct:references (from the other resource)">is referenced by</span> '
+            '<a href="../../../describe?iri=https%3A%2F%2Fdoi.org%2F10.5291%2Fill-data.1-01-1">Diffraction study r3</a>') in html
+    # a person page lists the datasets of that person; no schema.org block there
+    html = client.get(person[len(BASE):], headers={"Accept": BROWSER}).text
+    assert '<section class="entity entity-person"' in html and '<script type="application/ld+json">' not in html
+    assert f'<a href="{DATASET}">Diffraction study rec-1</a> <span class="tag">ContactPerson, creator</span>' in html
+
+
+def test_pages_of_untyped_iris_keep_the_plain_description(client: TestClient) -> None:
+    r = client.get("/describe", params={"iri": "http://example.org/role/ContactPerson"}, headers={"Accept": BROWSER})
+    assert r.status_code == 200 and '<section class="entity' not in r.text and "<h2 id=\"props-h\">Properties</h2>" in r.text

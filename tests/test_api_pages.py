@@ -61,8 +61,8 @@ def test_landing_json_counts(client: TestClient, store: OxigraphStore) -> None:
     assert by_source["ill"]["last_harvested"].startswith("2024-01-03")
     assert {f["facility"]: f["datasets"] for f in s["facilities"]} == {"ESRF": 2, "ILL": 1}
     assert s["techniques"] == [
-        {"technique": XRD, "label": "x-ray diffraction", "datasets": 2},
-        {"technique": SAXS, "label": "small angle x-ray scattering", "datasets": 1},
+        {"technique": XRD, "label": "x-ray diffraction", "datasets": 2, "id": "PaNET01217"},
+        {"technique": SAXS, "label": "small angle x-ray scattering", "datasets": 1, "id": "PaNET01188"},
     ]
     assert s["validation"] == {"reports": 3, "conforming": 2, "not_conforming": 1,
                                "results": {"Violation": 1, "Warning": 1, "Info": 0}}
@@ -229,3 +229,25 @@ def test_most_specific_range_wins() -> None:
     assert quality(ranges, "text/csv") == 0.3
     assert quality(ranges, "image/png") == 0.1
     assert prefers_html(BROWSER) and not prefers_html("*/*") and not prefers_html(None)
+
+
+def test_source_pages_follow_the_data(client: TestClient, store: OxigraphStore) -> None:
+    """/sources and /sources/{name} are kept between requests, and computed again after a write or a new run."""
+    def rows() -> dict[str, Any]:
+        r = client.get("/sources", headers={"Accept": "application/json"})
+        assert r.status_code == 200 and r.headers["vary"] == "Accept"
+        return {s["source"]: s for s in r.json()["sources"]}
+
+    before = rows()
+    assert before["esrf"]["records"] == 2 and before["ill"]["records"] == 1 and before["ill"]["datasets"] == 1
+    assert before["esrf"]["title"] == "ESRF data portal" and before["esrf"]["last_run"]["status"] == "ok"
+    one = client.get("/sources/ill", headers={"Accept": "application/json"}).json()
+    assert one["records"] == 1 and [r["started"] for r in one["runs"]] == ["2024-01-03T10:00:00Z"]
+    store.bulk_load(record_quads(BASE, "ill", "r4", technique=SAXS, conforms=False).encode(),
+                    format="application/n-quads")
+    assert rows()["ill"]["records"] == 2 and rows()["ill"]["datasets"] == 2
+    assert client.get("/sources/ill", headers={"Accept": "application/json"}).json()["records"] == 2
+    client.app.state.ctx.archive.add({"source": "ill", "id": 9, "status": "failed", "records": 0})
+    assert rows()["ill"]["last_run"]["status"] == "failed"
+    html = client.get("/sources/ill", headers={"Accept": BROWSER}).text
+    assert '<td class="status-failed">failed</td>' in html and 'href="../quality/ill"' in html

@@ -19,7 +19,7 @@ from rdflib.namespace import Namespace
 
 from conftest import SHARED_SPECS
 from pangraph.api import create_app
-from pangraph.api.sparql import query_form, uses_service
+from pangraph.api.sparql import ServiceCheckError, query_form, service_iris, uses_service
 from pangraph.store.oxigraph import OxigraphStore
 from test_api_support import loaded_store, make_config, union_graph
 
@@ -40,10 +40,11 @@ RDF_TYPES = {"text/turtle": "turtle", "application/n-triples": "nt", "applicatio
              "application/rdf+xml": "xml"}
 
 
-@pytest.fixture()
-def client(tmp_path: Path) -> TestClient:
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    """One read-only node for the module (queries cannot change it: the update tests check that)."""
     store = loaded_store(BASE)
-    return TestClient(create_app(make_config(tmp_path), store=store))
+    return TestClient(create_app(make_config(tmp_path_factory.mktemp("sparql")), store=store))
 
 
 def media(response: Any) -> str:
@@ -110,7 +111,7 @@ def test_w3c_protocol(case: dict[str, Any], tmp_path: Path) -> None:
     for graph, path in case["data"].items():
         store.replace_graph(graph, path.read_text(encoding="utf-8"))
     before = store.count_quads()
-    client = TestClient(create_app(make_config(tmp_path), store=store))
+    client = TestClient(create_app(make_config(tmp_path, sparql__workers=1), store=store))
     name = case["name"]
     for i, req in enumerate(case["requests"]):
         path = req["path"].replace("/sparql/", "/sparql", 1)
@@ -137,6 +138,7 @@ def test_w3c_protocol(case: dict[str, Any], tmp_path: Path) -> None:
             assert media(response) in RDF_TYPES
             rdflib.Graph().parse(data=response.content, format=RDF_TYPES[media(response)])
     assert store.count_quads() == before, "a request changed the store"
+    client.app.state.ctx.close()  # its query worker
 
 
 def test_w3c_suite_is_exercised() -> None:
@@ -367,6 +369,27 @@ def test_query_time_limit_503(tmp_path: Path) -> None:
     assert error_of(r)["timeout_s"] == 0.05
     assert elapsed < 2.0, "the client waited for the query instead of getting the timeout"
     assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    assert client.app.state.ctx.queries.mode == "process"
+    client.app.state.ctx.close()
+
+
+def test_thread_mode_keeps_the_limits_it_can(tmp_path: Path) -> None:
+    """sparql.workers = 0: queries run in threads of the server; the client still gets its 503 at the limit
+    (the query itself runs on and holds its slot: the documented limitation), the row cap still holds."""
+    store = loaded_store(BASE)
+    config = make_config(tmp_path, server__query_timeout_s=0.05, sparql__workers=0, sparql__max_rows=2)
+    client = TestClient(create_app(config, store=store))
+    assert client.app.state.ctx.queries.mode == "thread"
+    r = client.get("/sparql", params={"query": SLOW_QUERY})
+    assert r.status_code == 503 and error_of(r)["title"] == "Query timeout"
+    # the abandoned query still holds its slot (and a core) until it really ends
+    runner = client.app.state.ctx.queries
+    assert runner._slots._value == runner.size - 1  # noqa: SLF001
+    deadline = time.monotonic() + 30
+    while runner._slots._value < runner.size and time.monotonic() < deadline:  # noqa: SLF001
+        time.sleep(0.05)
+    r = client.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p ?o }", "format": "csv"})
+    assert r.status_code == 200 and r.headers["x-pangraph-truncated"] == "true" and len(r.text.splitlines()) == 3
 
 
 # -- service description and the HTML form ---------------------------------------------------------------------
@@ -437,6 +460,37 @@ def test_uses_service(text: str, expected: bool) -> None:
 
 
 def test_service_is_refused(client: TestClient) -> None:
-    """SERVICE would make the node fetch arbitrary URLs: refused while no peer nodes are configured."""
+    """SERVICE would make the node fetch arbitrary URLs: refused (400, naming the IRI) unless the IRI is one of
+    the configured peers, and this node has none."""
     r = client.get("/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"})
-    assert r.status_code == 403 and error_of(r)["operation"] == "service"
+    assert r.status_code == 400
+    err = error_of(r)
+    assert err["operation"] == "service" and err["service"] == "http://127.0.0.1:9/sparql"
+    assert "http://127.0.0.1:9/sparql" in err["detail"] and err["peers"] == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("SELECT * WHERE { ?s ?p ?o }", []),
+    ("SELECT * WHERE { SERVICE <http://a.example/sparql> { ?s ?p ?o } }", ["http://a.example/sparql"]),
+    ("PREFIX p: <http://peer.example/> SELECT * { SERVICE SILENT p:sparql { ?s ?p ?o } }", ["http://peer.example/sparql"]),
+    ("SELECT * { SERVICE <rel> { ?s ?p ?o } }", [f"{BASE}/rel"]),  # relative to the endpoint, as Oxigraph resolves it
+    ("BASE <http://b.example/x/> SELECT * { SERVICE <y> { ?s ?p ?o } }", ["http://b.example/x/y"]),
+    ("SELECT * { ?s ?p ?o OPTIONAL { SERVICE <http://o.example/> { ?s ?q ?r } } }", ["http://o.example/"]),
+    ("SELECT * { ?s ?p ?o FILTER EXISTS { SERVICE <http://f.example/> { ?s ?q ?r } } }", ["http://f.example/"]),
+    ("SELECT * { { SELECT ?s { SERVICE <http://sub.example/> { ?s ?q ?r } } } }", ["http://sub.example/"]),
+    ("ASK { SERVICE ?endpoint { ?s ?p ?o } }", [None]),
+    (r"SELECT * { SERVICE <http://127.0.0.1:9/\u0078> { ?s ?p ?o } }", ["http://127.0.0.1:9/x"]),
+    ('SELECT * WHERE { ?s ?p "SERVICE <http://x/>" }', []),
+    ("SELECT ?service WHERE { ?s <http://x/SERVICE> ?service }", []),
+])
+def test_service_iris(text: str, expected: list[str | None]) -> None:
+    assert service_iris(text, f"{BASE}/sparql") == expected
+
+
+def test_service_that_cannot_be_checked_is_refused(client: TestClient) -> None:
+    """rdflib cannot parse it but the lexer sees a SERVICE keyword: nothing can be allowed."""
+    q = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o FROBNICATE } }"
+    with pytest.raises(ServiceCheckError):
+        service_iris(q, f"{BASE}/sparql")
+    r = client.get("/sparql", params={"query": q})
+    assert r.status_code == 400 and error_of(r)["operation"] == "service"

@@ -40,20 +40,28 @@ QUERY_FORMATS = {
 }
 
 
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        out = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
-               "message": record.getMessage()}
-        return json.dumps(out)
+_LOGGING = {"level": logging.WARNING, "json": False}  # what the command line asked for (-v, --json-logs)
 
 
 def _setup_logging(verbose: int, json_logs: bool) -> None:
+    from pangraph.logs import setup_logging
+
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_JsonFormatter() if json_logs else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    _LOGGING.update(level=level, json=json_logs)
+    setup_logging(level, "json" if json_logs else "text")
+
+
+def _server_logging(config: Config) -> None:
+    """Logging of `pangraph serve`: the format of server.log_format (--json-logs forces json), and the
+    access log (one line per request, logger pangraph.access) when server.access_log is on."""
+    from pangraph.logs import LOG_FORMATS, enable_access_log, setup_logging
+
+    fmt = "json" if _LOGGING["json"] else config["server.log_format"]
+    if fmt not in LOG_FORMATS:
+        raise ConfigError(f"server.log_format must be one of {', '.join(LOG_FORMATS)}, got {fmt!r}",
+                          field="server.log_format")
+    setup_logging(int(_LOGGING["level"]), fmt)
+    enable_access_log(bool(config["server.access_log"]))
 
 
 def _fail(err: Exception) -> None:
@@ -394,16 +402,50 @@ def _print_table(data: dict[str, Any]) -> None:
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(sorted(EXPORT_FORMATS)), default="nquads", show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@click.option("--dump", "as_dump", is_flag=True,
+              help="(Re)write the node's published dump ({paths.data}/dumps/pangraph.nq.gz, served at /dumps) instead.")
 @click.pass_obj
-def export(obj: _Ctx, fmt: str, out_path: str | None) -> None:
+def export(obj: _Ctx, fmt: str, out_path: str | None, as_dump: bool) -> None:
     """Export the whole graph (N-Quads/TriG keep the named graphs; triple formats give their union)."""
+    if as_dump and (out_path or fmt != "nquads"):
+        click.echo("error: --dump writes the gzipped N-Quads dump of the node; it takes no --format or --out", err=True)
+        sys.exit(EXIT_FAILURE)
     try:
         with obj.node() as node:
-            if out_path:
+            if as_dump:
+                info = node.write_dumps()
+                click.echo(f"{info.name}: {info.quads} quads, {info.bytes} bytes, sha256 {info.sha256}")
+            elif out_path:
                 with open(out_path, "wb") as f:
                     node.store.dump(f, format=EXPORT_FORMATS[fmt])
             else:
                 node.store.dump(sys.stdout.buffer, format=EXPORT_FORMATS[fmt])
+    except PangraphError as e:
+        _fail(e)
+
+
+@main.command("index")
+@click.option("--rebuild", is_flag=True, help="Empty the search index and fill it again from the store.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@click.pass_obj
+def index_cmd(obj: _Ctx, rebuild: bool, as_json: bool) -> None:
+    """The full-text search index ({paths.data}/search.sqlite): its counts, or --rebuild it from the store."""
+    from pangraph.search.index import rebuild as rebuild_index
+
+    try:
+        with obj.node() as node:
+            idx = node.search_index
+            if rebuild:
+                counts = rebuild_index(idx, node.store, provenance_graph=node.provenance_graph,
+                                       quality_graph=node.quality_graph)
+            else:
+                counts = idx.counts()
+            if as_json:
+                click.echo(json.dumps({"path": str(idx.path), **counts}))
+            else:
+                click.echo(f"{idx.path}: {counts['documents']} documents ({counts['dataset']} datasets, "
+                           f"{counts['training']} training, {counts['software']} software) "
+                           f"from {counts['record_graphs']} record graphs{' (rebuilt)' if rebuild else ''}")
     except PangraphError as e:
         _fail(e)
 
@@ -415,8 +457,15 @@ def _serve(config: Config, *, node: Any) -> None:
 
     from pangraph.api import create_app
 
+    node.search_index  # noqa: B018 - opening it builds a missing search index from the store
+    _server_logging(config)
     app = create_app(config, store=node.store, archive=node.archive, node_info=node.info)
-    uvicorn.run(app, host=config["server.host"], port=config["server.port"], log_level="warning")
+    from pangraph.api.search import warm_up
+
+    warm_up(app, node.techniques)  # the search facet snapshot loads while the server starts
+    # log_config=None: uvicorn's loggers go through the root handler (text or JSON); the access log is ours
+    uvicorn.run(app, host=config["server.host"], port=config["server.port"], log_level="warning",
+                log_config=None, access_log=False)
 
 
 @main.command()

@@ -40,6 +40,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Open datasets, training and software of the Photon and Neutron facilities as one linked graph.",
             "Description shown on the landing page and in machine-readable descriptions."),
     Setting("node.publisher", str, "", "IRI of the organisation running the node (e.g. its ROR IRI)."),
+    Setting("node.publisher_name", str, "",
+            "Name of the organisation running the node (foaf:name of the catalogue's dct:publisher). Empty: the "
+            "node's title."),
     Setting("paths.data", str, "var/pangraph",
             "Directory holding the store, the raw-record archive, locks and caches (relative to the config file)."),
     Setting("store.backend", str, "oxigraph", "Store adapter: 'oxigraph' (embedded, on disk)."),
@@ -58,10 +61,48 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("vocab.panet.timeout_s", float, 60.0, "HTTP timeout of the PaNET download, in seconds."),
     Setting("validation.profiles", list, ["pan-dataset", "training", "software"],
             "SHACL profiles (in shapes/) run on every load; each targets its own classes (datasets, training, software)."),
+    Setting("validation.engine", str, "fast",
+            "SHACL engine: 'fast' (the shapes compiled to SPARQL and run in a scratch Oxigraph store, pySHACL for "
+            "any shape it cannot compile; the same results as pySHACL, many times faster) or 'pyshacl' (the "
+            "reference engine)."),
+    Setting("validation.dcat_ap_3.file", str, "",
+            "Local copy of the official DCAT-AP shapes file (dcat-ap-SHACL.ttl) of the external profile 'dcat-ap-3'; "
+            "its SHA-256 must be the one pinned in shapes/dcat-ap-3/profile.toml. Empty: the cached copy, or a "
+            "download when validation.dcat_ap_3.fetch is true."),
+    Setting("validation.dcat_ap_3.fetch", bool, False,
+            "Allow downloading the DCAT-AP shapes of the profile 'dcat-ap-3' (checked against the pinned SHA-256, "
+            "then cached) when there is no local or cached copy."),
     Setting("server.host", str, "127.0.0.1", "Interface `pangraph serve` binds to."),
     Setting("server.port", int, 8000, "Port `pangraph serve` listens on."),
     Setting("server.query_timeout_s", float, 30.0, "Time limit of one public SPARQL query, in seconds."),
     Setting("server.max_body_bytes", int, 1_000_000, "Largest request body accepted, in bytes."),
+    Setting("search.path", str, "",
+            "SQLite file of the full-text search index (/search, /api/search), kept in sync by the pipeline; "
+            "relative to paths.data. Empty: {paths.data}/search.sqlite. Rebuild with `pangraph index --rebuild`."),
+    Setting("sparql.workers", int, 4,
+            "Worker processes that evaluate public SPARQL queries = the most queries evaluated at once; a query past "
+            "server.query_timeout_s has its worker killed. 0 runs queries in threads of the server, one per core (the "
+            "client gets its 503 at the limit, but the query runs on: Oxigraph cannot be interrupted)."),
+    Setting("sparql.queue_timeout_s", float, 2.0,
+            "How long a query waits for a free worker when all are busy before it gets 503 with Retry-After."),
+    Setting("sparql.max_rows", int, 10_000,
+            "Most solutions (SELECT) or triples (CONSTRUCT/DESCRIBE) in one SPARQL result; a longer result is cut "
+            "and answered with the header X-Pangraph-Truncated: true. 0: no limit."),
+    Setting("federation.peers", list, [],
+            "SPARQL endpoints of peer nodes that SERVICE may call (exact URLs). SERVICE to any other IRI is "
+            "refused with 400 before the query runs."),
+    Setting("server.log_format", str, "text",
+            "Log lines of `pangraph serve` (and every command): 'text', or 'json' (one JSON object per line: time, "
+            "level, logger, message; access logs add method, path, route, status, duration_ms). --json-logs forces json."),
+    Setting("server.access_log", bool, True, "Log one line per HTTP request (logger pangraph.access) in `pangraph serve`."),
+    Setting("server.description_cache_s", float, 300.0,
+            "How long the node keeps what it computes by scanning the store for /.well-known/void, /sitemap.xml, the "
+            "order of /catalog and the store size of /metrics, in seconds (a new dump also renews them)."),
+    Setting("catalog.page_size", int, 100, "Datasets per page of the DCAT-AP catalogue at /catalog (?page=N)."),
+    Setting("dumps.auto", bool, True,
+            "Regenerate the gzipped N-Quads dump ({paths.data}/dumps/) after every run that changed the store."),
+    Setting("sitemap.max_urls", int, 50_000,
+            "URLs per sitemap file (the protocol's limit is 50,000); more pages make /sitemap.xml a sitemap index."),
     Setting("harvest.batch_size", int, 500,
             "Records archived and loaded per batch: each batch is committed to the archive, then crosswalked, "
             "validated and written to the store in one transaction."),

@@ -27,7 +27,7 @@ from pangraph.records import RawRecord
 from pangraph.resources import project_dir
 from pangraph.sources import SourceProblem, open_source
 from pangraph.store import GraphWrite, Store, open_store
-from pangraph.validate import Validator, load_profiles, quality_ntriples
+from pangraph.validate import FastValidator, Validator, load_profiles, make_validator, quality_ntriples
 from pangraph.vocab import TechniqueIndex, load_techniques
 
 log = logging.getLogger(__name__)
@@ -102,11 +102,14 @@ class Node:
         return self._mappings
 
     @property
-    def validator(self) -> Validator:
+    def validator(self) -> Validator | FastValidator:
+        """The engine of the setting ``validation.engine`` for the profiles of ``validation.profiles``
+        (external ones resolved through this node's configuration and cache), PaNET as background."""
         if self._validator is None:
             data, media_type = self.techniques.document()
-            self._validator = Validator(
-                load_profiles(self.config["validation.profiles"]),
+            self._validator = make_validator(
+                load_profiles(self.config["validation.profiles"], config=self.config),
+                engine=self.config["validation.engine"],
                 ontology_graphs={"panet": data.decode("utf-8")},
             )
         return self._validator
@@ -118,6 +121,9 @@ class Node:
         if self._archive is not None:
             self._archive.close()
             self._archive = None
+        if getattr(self, "_search", None) is not None:
+            self._search.close()
+            self._search = None
 
     def __enter__(self) -> "Node":
         return self
@@ -134,6 +140,20 @@ class Node:
             "mapping version": self.mappings.version,
             "validation profiles": ", ".join(f"{n} {v}" for n, v in sorted(self.validator.profile_versions.items())),
         }
+
+    @property
+    def search_index(self):  # noqa: ANN201 - pangraph.search.SearchIndex
+        """The full-text search index (:mod:`pangraph.search`), written in step with the store by each
+        batch. A new (or deleted) index file is filled from the store first, so it always converges."""
+        if getattr(self, "_search", None) is None:
+            from pangraph.search.index import SearchIndex, rebuild, search_index_path
+
+            self.config.data_dir.mkdir(parents=True, exist_ok=True)
+            self._search = SearchIndex(search_index_path(self.config), techniques=self.techniques)
+            if self._search.created and self.record_graphs():
+                rebuild(self._search, self.store, provenance_graph=self.provenance_graph,
+                        quality_graph=self.quality_graph)
+        return self._search
 
     # -- graph names ----------------------------------------------------------------------------
 
@@ -280,6 +300,9 @@ class Node:
                              GraphWrite(first.graph, first.data, first.provenance + extra, first.quality))
         self.store.apply([p.write for p in writes], provenance_graph=self.provenance_graph,
                          quality_graph=self.quality_graph)
+        from pangraph.search.index import index_writes  # the search index follows the store, same batch
+
+        index_writes(self.search_index, [(p.source, p.write) for p in writes], {g: r.subject for _, g, r in crosswalked})
         by_source: dict[str, list[tuple[str, str]]] = {}
         for p in writes:
             by_source.setdefault(p.source, []).append((p.identifier, p.content_hash))
@@ -368,6 +391,7 @@ class Node:
                 elif not oai.complete:
                     report.message = "the listing ended early (see errors); the checkpoint was not advanced"
                 report.status = "ok" if (oai.complete and not report.failed) else "partial"
+                self.after_load(report)
             except PangraphError as e:
                 report.status = "failed"
                 report.message = e.describe()
@@ -391,6 +415,7 @@ class Node:
             self.load_pending(source=source, report=report, progress=progress, batch_size=batch_size)
             self.add_quality_figures(report)
             report.status = "ok" if not report.failed else "partial"
+            self.after_load(report)
         except PangraphError as e:
             report.status = "failed"
             report.message = e.describe()
@@ -400,6 +425,22 @@ class Node:
         return report
 
     # -- validation of what is stored -------------------------------------------------------------------
+
+    def after_load(self, report: RunReport) -> None:
+        """What follows a run that changed the store (records loaded or deleted: ``report.loaded``):
+        the dump is regenerated when ``dumps.auto`` is on. A failed dump is logged, never fails the run."""
+        if not report.loaded or not self.config["dumps.auto"]:
+            return
+        try:
+            self.write_dumps()
+        except (OSError, PangraphError) as e:
+            log.error("the dump after run %s was not written: %s", report.source, e)
+
+    def write_dumps(self):  # noqa: ANN201 - pangraph.dumps.DumpInfo
+        """Write the gzipped N-Quads dump of every graph (:func:`pangraph.dumps.write_dump`)."""
+        from pangraph.dumps import write_dump
+
+        return write_dump(self.store, self.config)
 
     def add_quality_figures(self, report: RunReport) -> None:
         """When the run loaded records, keep in *report* the quality of its source(s) after the run

@@ -24,6 +24,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import pangraph
 from pangraph.api import linkeddata, pages, sparql, validation
+from pangraph.api import browse
+from pangraph.api import search as search_api
+from pangraph.api import catalog, dumps, metrics, sitemap, void
+from pangraph.api import panosc
 from pangraph.api.context import NodeContext, RunArchive, context, in_thread
 from pangraph.api.errors import ApiError, error_body
 from pangraph.api.negotiation import prefers_html
@@ -156,6 +160,7 @@ def create_app(
     )
     app.state.ctx = ctx
     app.add_middleware(BodyLimitMiddleware, max_bytes=int(config["server.max_body_bytes"]))
+    app.add_middleware(metrics.MetricsMiddleware)  # outermost: counts and times every request, writes the access log
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(files("pangraph.api") / "static")), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
@@ -170,7 +175,15 @@ def create_app(
     app.include_router(pages.router, tags=["node"])
     app.include_router(sparql.router, tags=["SPARQL"])
     app.include_router(linkeddata.router, tags=["Linked Data"])
+    app.include_router(browse.router, tags=["pages"])
+    app.include_router(search_api.router, tags=["search"])
     app.include_router(validation.router, tags=["validation"])
+    app.include_router(catalog.router, tags=["node descriptions"])
+    app.include_router(void.router, tags=["node descriptions"])
+    app.include_router(dumps.router, tags=["node descriptions"])
+    app.include_router(sitemap.router, tags=["node descriptions"])
+    app.include_router(metrics.router, tags=["operations"])
+    app.include_router(panosc.router, tags=["PaNOSC search API"])
 
     @app.get("/health", tags=["node"], summary="Is the node up?",
              description="`status` is `ok` when the store answers; with the number of quads it holds. "

@@ -3,7 +3,8 @@ and a way to run store calls off the event loop."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Callable, Protocol, TypeVar
 
@@ -44,6 +45,31 @@ class NodeContext:
     max_graph_triples: int = MAX_GRAPH_TRIPLES
     max_html_rows: int = MAX_HTML_ROWS
     max_inbound: int = MAX_INBOUND
+    _queries: Any = field(default=None, repr=False)
+    _queries_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def queries(self) -> Any:
+        """The :class:`~pangraph.api.query_workers.QueryRunner` of the public SPARQL endpoint (made on first
+        use: its worker processes start with the first queries)."""
+        with self._queries_lock:
+            if self._queries is None:
+                from pangraph.api.query_workers import query_runner
+
+                self._queries = query_runner(self.config, self.store)
+            return self._queries
+
+    def close(self) -> None:
+        """Stop the query workers (app shutdown)."""
+        with self._queries_lock:
+            if self._queries is not None:
+                self._queries.close()
+                self._queries = None
+
+    @property
+    def federation_peers(self) -> list[str]:
+        """SPARQL endpoints SERVICE may call (``federation.peers``)."""
+        return list(self.config["federation.peers"])
 
     @property
     def base(self) -> str:

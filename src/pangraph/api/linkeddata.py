@@ -21,6 +21,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from pangraph.api.context import NodeContext, context, in_thread
+from pangraph.api.entities import entity_summary, schema_org, script_json
 from pangraph.api.errors import ApiError
 from pangraph.api.negotiation import (
     EXTENSION_OF,
@@ -36,7 +37,7 @@ from pangraph.api.negotiation import (
 )
 from pangraph.api.pages import compact, render
 from pangraph.quality import record_links, record_page_path
-from pangraph.rdf import DCT, FOAF, RDF, RDFS, SCHEMA, SKOS, iri as iri_term
+from pangraph.rdf import DCT, FOAF, RDF, RDFS, SCHEMA, SKOS, iri as iri_term, literal as literal_term
 
 router = APIRouter()
 
@@ -83,29 +84,73 @@ def sparql_iri(value: str) -> str:
 
 # -- the queries --------------------------------------------------------------------------------------------
 
+#: label rows read per linked resource. The default graph is the union of all record graphs *as a multiset*:
+#: a facility's name stated by 100k records comes 100k times, so labels are read with a LIMIT per resource
+#: (a join with them would multiply every row by the number of copies).
+LABEL_ROWS = 32
+
+
 def _description_where(term: str, max_inbound: int) -> str:
-    labels = " ".join(LABEL_PREDICATES)
+    """The statements of a description (``?part ?s ?p ?o``), without the labels of linked resources."""
     return f"""WHERE {{
   {{ BIND("out" AS ?part) BIND({term} AS ?s) {term} ?p ?o }}
   UNION {{ BIND("bnode" AS ?part) {term} ?p0 ?s . FILTER(isBlank(?s)) ?s ?p ?o }}
   UNION {{ BIND("bnode" AS ?part) {term} ?p0 ?b0 . FILTER(isBlank(?b0)) ?b0 ?p1 ?s . FILTER(isBlank(?s)) ?s ?p ?o }}
   UNION {{ {{ SELECT ?s ?p WHERE {{ ?s ?p {term} }} LIMIT {max_inbound} }} BIND("in" AS ?part) BIND({term} AS ?o) }}
-  BIND(IF(?part = "in", ?s, ?o) AS ?ref)
-  OPTIONAL {{ VALUES ?lp {{ {labels} }} ?ref ?lp ?label }}
 }}"""
 
 
-def description_construct(iri: str, *, max_inbound: int) -> str:
+def linked_resources_select(iri: str, *, max_inbound: int) -> str:
+    """The IRIs a description links to (objects of the resource and of its blank nodes, inbound subjects)."""
+    return ("SELECT DISTINCT ?ref { { SELECT ?part ?s ?o " + _description_where(sparql_iri(iri), max_inbound)
+            + ' } BIND(IF(?part = "in", ?s, ?o) AS ?ref) FILTER(isIRI(?ref)) }')
+
+
+def labels_select(refs: list[str]) -> str:
+    """The labels (:data:`LABEL_PREDICATES`) of *refs*, at most :data:`LABEL_ROWS` rows per resource."""
+    lps = " ".join(LABEL_PREDICATES)
+    parts = [f"{{ SELECT ?ref ?lp ?label WHERE {{ VALUES ?lp {{ {lps} }} BIND({sparql_iri(r)} AS ?ref) "
+             f"{sparql_iri(r)} ?lp ?label }} LIMIT {LABEL_ROWS} }}" for r in refs]
+    return "SELECT ?ref ?lp ?label WHERE { " + " UNION ".join(parts) + " }"
+
+
+def linked_labels(store: Any, iri: str, *, max_inbound: int) -> list[dict[str, dict[str, str]]]:
+    """``[{ref, lp, label}]`` (SPARQL JSON bindings, each statement once) for the resources *iri* links to."""
+    refs = [r["ref"] for r in store.select(linked_resources_select(iri, max_inbound=max_inbound)) if r["ref"]]
+    out: list[dict[str, dict[str, str]]] = []
+    seen: set[tuple[str, str, str, str, str]] = set()
+    for i in range(0, len(refs), 100):
+        for row in _solutions(store.query(labels_select(refs[i:i + 100]), media_type=SPARQL_JSON).body):
+            label = row["label"]
+            key = (row["ref"]["value"], row["lp"]["value"], label["value"], label.get("xml:lang", ""),
+                   label.get("datatype", ""))
+            if label["type"] == "literal" and key not in seen:
+                seen.add(key)
+                out.append(row)
+    return out
+
+
+def _literal_term(binding: dict[str, str]) -> str:
+    return literal_term(binding["value"], datatype=binding.get("datatype"), lang=binding.get("xml:lang"))
+
+
+def description_construct(iri: str, *, max_inbound: int,
+                          labels: list[dict[str, dict[str, str]]] | None = None) -> str:
     """CONSTRUCT of the description of *iri*: its triples, those of the blank nodes it points to (two
-    levels), the labels of the things it links to, and up to *max_inbound* inbound links."""
+    levels), up to *max_inbound* inbound links, and the *labels* of the things it links to (from
+    :func:`linked_labels`, given as data: each statement once however many graphs make it)."""
     term = sparql_iri(iri)
-    return "CONSTRUCT { ?s ?p ?o . ?ref ?lp ?label } " + _description_where(term, max_inbound)
+    values = " ".join(f"({sparql_iri(r['ref']['value'])} {sparql_iri(r['lp']['value'])} {_literal_term(r['label'])})"
+                      for r in labels or ())
+    label_part = f" UNION {{ VALUES (?ref ?lp ?label) {{ {values} }} }}" if values else ""
+    return ("CONSTRUCT { ?s ?p ?o . ?ref ?lp ?label } WHERE { { SELECT DISTINCT ?s ?p ?o "
+            + _description_where(term, max_inbound) + " }" + label_part + " }")
 
 
 def description_select(iri: str, *, max_inbound: int) -> str:
-    """The same description as rows (``?part ?s ?p ?o ?ref ?lp ?label``), for the HTML page."""
+    """The same description as rows (``?part ?s ?p ?o``), for the HTML page (labels: :func:`linked_labels`)."""
     term = sparql_iri(iri)
-    return "SELECT ?part ?s ?p ?o ?ref ?lp ?label " + _description_where(term, max_inbound)
+    return "SELECT DISTINCT ?part ?s ?p ?o " + _description_where(term, max_inbound)
 
 
 def _resource_exists(ctx: NodeContext, iri: str) -> bool:
@@ -175,13 +220,11 @@ def description_view(ctx: NodeContext, iri: str) -> dict[str, Any]:
                                       media_type=SPARQL_JSON).body)
     lp_rank = {p[1:-1]: i for i, p in enumerate(LABEL_PREDICATES)}
     label_candidates: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    for row in rows:
-        ref, label = row.get("ref"), row.get("label")
-        if ref and label and ref["type"] == "uri" and label["type"] == "literal":
-            cands = label_candidates.setdefault(ref["value"], [])
-            cand = (lp_rank.get(row["lp"]["value"], 99), label)
-            if cand not in cands:
-                cands.append(cand)
+    for row in linked_labels(ctx.store, iri, max_inbound=ctx.max_inbound):
+        cands = label_candidates.setdefault(row["ref"]["value"], [])
+        cand = (lp_rank.get(row["lp"]["value"], 99), row["label"])
+        if cand not in cands:
+            cands.append(cand)
     labels = {k: v for k, v in ((k, _pick_label(c)) for k, c in label_candidates.items()) if v}
 
     term = sparql_iri(iri)
@@ -291,7 +334,14 @@ async def _serve(
         view = await in_thread(description_view, ctx, iri)
         # the quality pages of the records whose main resource this is (pangraph.quality)
         quality = await in_thread(record_links, ctx, iri)
-        return render(request, "resource.html", headers=headers, r=view, alternates=alternates, quality=quality)
+        # the readable summary of datasets, people, instruments, training, software (pangraph.api.entities)
+        summary = await in_thread(entity_summary, ctx.store, view)
+        ld = None
+        if summary is not None:
+            doc = schema_org(summary, view, node_title=ctx.config["node.title"], base=ctx.base)
+            ld = script_json(doc) if doc is not None else None
+        return render(request, "resource.html", headers=headers, r=view, alternates=alternates, quality=quality,
+                      e=summary, jsonld=ld)
     if kind == "graph":
         count_query = (f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT ?s WHERE {{ GRAPH {sparql_iri(iri)} "
                        f"{{ ?s ?p ?o }} }} LIMIT {ctx.max_graph_triples + 1} }}")
@@ -305,7 +355,8 @@ async def _serve(
             )
         query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {sparql_iri(iri)} {{ ?s ?p ?o }} }}"
     else:
-        query = description_construct(iri, max_inbound=ctx.max_inbound)
+        labels = await in_thread(linked_labels, ctx.store, iri, max_inbound=ctx.max_inbound)
+        query = description_construct(iri, max_inbound=ctx.max_inbound, labels=labels)
     result = await in_thread(ctx.store.query, query, media_type=media_type)
     return Response(result.body, media_type=_content_type(media_type), headers=headers)
 

@@ -17,7 +17,7 @@ These are pages (documents about the data), not minted IRIs: the record graph st
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Hashable, Mapping
 from urllib.parse import urlencode
 
 import jinja2
@@ -27,11 +27,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from pangraph import iri as iris
 from pangraph.api.context import NodeContext, context, in_thread
+from pangraph.api.entities import KIND_TYPES, page_href, panet_id
 from pangraph.api.errors import ApiError
 from pangraph.api.negotiation import HTML, JSON, negotiate
 from pangraph import quality as qual
 from pangraph.quality_score import default_dimensions
-from pangraph.rdf import PREFIXES, sparql_prefixes
+from pangraph.rdf import PANET, PREFIXES, SCHEMA, iri as iri_term, literal as literal_term, sparql_prefixes
 from pangraph.validate.profiles import PROFILE_IRI_BASE
 
 router = APIRouter()
@@ -73,6 +74,7 @@ def template_environment() -> jinja2.Environment:
     env.filters["compact"] = compact
     env.filters["shape"] = compact_shape
     env.filters["querystring"] = lambda params: urlencode(params)
+    env.filters["page"] = page_href  # where a person follows an IRI on this node (technique, describe …)
     return env
 
 
@@ -136,6 +138,11 @@ EXAMPLE_QUERIES: tuple[tuple[str, str], ...] = (
 )
 
 SEVERITIES = ("Violation", "Warning", "Info")
+TYPE_PLURALS = {"dataset": "Datasets", "training": "Training resources", "software": "Software",
+                "instrument": "Instruments", "person": "People", "organization": "Organisations",
+                "technique": "Techniques"}
+SCHEMA_NS = SCHEMA.raw("")
+PANET_NS = PANET.raw("")
 
 
 def _int(value: str | None) -> int:
@@ -150,11 +157,12 @@ def landing_summary(ctx: NodeContext, *, runs_limit: int = 5) -> dict[str, Any]:
     source, from the provenance graph), ``facilities`` (per the sources' configured facility),
     ``techniques`` (top 10 by datasets, PaNET labels from the ontology graph), ``validation``
     (reports, conforming, results per severity, from the quality graph), ``runs`` (archive),
-    ``links`` and ``examples`` (3 example queries with the link that runs each).
+    ``links`` and ``examples`` (3 example queries with the link that runs each), ``types`` (datasets,
+    instruments, people … techniques: :func:`type_counts`), ``publishers`` (datasets per facility as the
+    publishers name themselves) and ``newest`` (the most recently issued datasets, linking to their pages).
     """
     store = ctx.store
     base = ctx.base
-    prov = ctx.provenance_graph
     quality = ctx.quality_graph
     panet = iris.ontology_graph(base, "panet")
     p = sparql_prefixes(["rdf", "rdfs", "dct", "dcat", "foaf", "prov", "schema", "sh"])
@@ -165,24 +173,7 @@ def landing_summary(ctx: NodeContext, *, runs_limit: int = 5) -> dict[str, Any]:
     )[0]
     datasets = store.select(p + "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a dcat:Dataset }")[0]["n"]
 
-    sources: list[dict[str, Any]] = [
-        {
-            "source": row["source"],
-            "records": _int(row["records"]),
-            "datasets": _int(row["datasets"]),
-            "last_harvested": row["harvested"],
-        }
-        for row in store.select(
-            p
-            + "SELECT ?source (COUNT(DISTINCT ?g) AS ?records) (COUNT(DISTINCT ?d) AS ?datasets) "
-            "(MAX(?h) AS ?harvested) WHERE {\n"
-            f"  GRAPH <{prov}> {{ ?g a prov:Entity ; dct:source ?source .\n"
-            "    OPTIONAL { ?g prov:generatedAtTime ?h } OPTIONAL { ?g foaf:primaryTopic ?topic } }\n"
-            "  BIND(IF(BOUND(?topic) && EXISTS { ?topic a dcat:Dataset }, ?topic, ?none) AS ?d)\n"
-            "} GROUP BY ?source ORDER BY ?source"
-        )
-        if row["source"] is not None
-    ]
+    sources = source_counts(ctx)
     for s in sources:
         conf = ctx.config.sources.get(s["source"])
         s["title"] = (conf.title if conf else None) or s["source"]
@@ -230,6 +221,10 @@ def landing_summary(ctx: NodeContext, *, runs_limit: int = 5) -> dict[str, Any]:
 
     runs = ctx.archive.runs(None, runs_limit) if ctx.archive is not None else []
     info = dict(ctx.node_info()) if ctx.node_info is not None else {}
+    for s in sources:
+        s["page"] = f"sources/{s['source']}"
+    for t in techniques:
+        t["id"] = panet_id(t["technique"] or "")
     return {
         "node": {
             "title": ctx.config["node.title"],
@@ -256,12 +251,124 @@ def landing_summary(ctx: NodeContext, *, runs_limit: int = 5) -> dict[str, Any]:
             "health": f"{base}/health",
             "runs": f"{base}/api/runs",
             "quality": f"{base}/quality",
+            "sources": f"{base}/sources",
         },
         "examples": [
             {"title": title, "query": query, "href": f"{base}/sparql?" + urlencode({"query": query})}
             for title, query in EXAMPLE_QUERIES
         ],
+        "types": type_counts(ctx),
+        "publishers": publisher_counts(ctx),
+        "newest": newest_datasets(ctx),
     }
+
+
+def source_counts(ctx: NodeContext) -> list[dict[str, Any]]:
+    """Per source (from the provenance graph): record graphs, datasets among their main resources, newest harvest.
+
+    A dataset counts when its own record graph types it ``dcat:Dataset`` (``GRAPH ?g``): a join with the union
+    default graph would meet every copy of the statement that other records make."""
+    prov = ctx.provenance_graph
+    p = sparql_prefixes(["dct", "dcat", "foaf", "prov"])
+    rows = ctx.store.select(
+        p + "SELECT ?source (COUNT(DISTINCT ?g) AS ?records) (MAX(?h) AS ?harvested) WHERE {\n"
+        f"  GRAPH <{prov}> {{ ?g dct:source ?source . OPTIONAL {{ ?g prov:generatedAtTime ?h }} }}\n"
+        "} GROUP BY ?source ORDER BY ?source")
+    datasets = {r["source"]: _int(r["n"]) for r in ctx.store.select(
+        p + "SELECT ?source (COUNT(DISTINCT ?topic) AS ?n) WHERE {\n"
+        f"  GRAPH <{prov}> {{ ?g dct:source ?source ; foaf:primaryTopic ?topic }}\n"
+        "  GRAPH ?g { ?topic a dcat:Dataset }\n} GROUP BY ?source")}
+    return [{"source": r["source"], "records": _int(r["records"]), "datasets": datasets.get(r["source"], 0),
+             "last_harvested": r["harvested"]} for r in rows if r["source"] is not None]
+
+
+def type_counts(ctx: NodeContext) -> list[dict[str, Any]]:
+    """How many datasets, instruments, people, organisations, training resources and software the node
+    describes (distinct resources of the :data:`pangraph.api.entities.KIND_TYPES` types), and how many
+    PaNET techniques its datasets, training and software name."""
+    out = []
+    for kind, types in KIND_TYPES.items():
+        values = " ".join(f"<{t}>" for t in types)
+        n = ctx.store.select(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?t {{ {values} }} ?s a ?t }}")[0]["n"]
+        out.append({"kind": kind, "label": TYPE_PLURALS[kind], "count": _int(n)})
+    n = ctx.store.select(
+        f"SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE {{ VALUES ?p {{ <{SCHEMA_NS}measurementTechnique> <{SCHEMA_NS}about> }} "
+        f"?s ?p ?t FILTER(STRSTARTS(STR(?t), \"{PANET_NS}\")) }}")[0]["n"]
+    out.append({"kind": "technique", "label": TYPE_PLURALS["technique"], "count": _int(n)})
+    return out
+
+
+def publisher_counts(ctx: NodeContext, *, limit: int = 20) -> list[dict[str, Any]]:
+    """Datasets per facility, as their publishers name themselves (``dct:publisher``/``foaf:name``, one name
+    however many sources mint an IRI for it), most datasets first.
+
+    The names are read per publisher with a LIMIT (every record states its publisher's name: the union
+    default graph holds as many copies as records), then given to the count as data."""
+    p = sparql_prefixes(["dct", "dcat", "foaf"])
+    publishers = [r["p"] for r in ctx.store.select(
+        p + "SELECT DISTINCT ?p WHERE { ?d dct:publisher ?p FILTER(isIRI(?p)) }") if r["p"]]
+    names: set[tuple[str, str]] = set()
+    for i in range(0, len(publishers), 100):
+        parts = [f"{{ SELECT ?p ?name WHERE {{ BIND({iri_term(x)} AS ?p) {iri_term(x)} foaf:name ?n "
+                 f"BIND(STR(?n) AS ?name) }} LIMIT 8 }}" for x in publishers[i:i + 100]]
+        names |= {(r["p"], r["name"]) for r in ctx.store.select(p + "SELECT ?p ?name WHERE { "
+                                                                  + " UNION ".join(parts) + " }")
+                  if r["p"] and r["name"]}
+    if not names:
+        return []
+    values = " ".join(f"({iri_term(x)} {literal_term(n)})" for x, n in sorted(names))
+    rows = ctx.store.select(
+        p + "SELECT ?facility (COUNT(DISTINCT ?d) AS ?n) WHERE {\n"
+        f"  VALUES (?p ?facility) {{ {values} }}\n  ?d dct:publisher ?p . ?d a dcat:Dataset\n"
+        f"}} GROUP BY ?facility ORDER BY DESC(?n) ?facility LIMIT {limit}")
+    return [{"facility": r["facility"], "datasets": _int(r["n"])} for r in rows if r["facility"]]
+
+
+def newest_datasets(ctx: NodeContext, *, limit: int = 8) -> list[dict[str, Any]]:
+    """The most recently issued datasets (``dct:issued``) with their title, for the start page. One sort of
+    the issue dates (no grouping: DESIGN §8), then the titles of the few chosen, each read with a LIMIT."""
+    p = sparql_prefixes(["dct", "dcat"])
+    rows = ctx.store.select(
+        p + "SELECT ?d (STR(?i) AS ?issued) WHERE { ?d dct:issued ?i . ?d a dcat:Dataset }\n"
+        f"ORDER BY DESC(STR(?i)) ?d LIMIT {limit * 4}")
+    chosen: dict[str, str] = {}
+    for r in rows:
+        if r["d"] and r["d"] not in chosen:
+            chosen[r["d"]] = r["issued"] or ""
+    if not chosen:
+        return []
+    parts = [f"{{ SELECT ?d ?title WHERE {{ BIND({iri_term(d)} AS ?d) {iri_term(d)} dct:title ?t "
+             "BIND(STR(?t) AS ?title) } LIMIT 4 }" for d in chosen]
+    titles: dict[str, str] = {}
+    for r in ctx.store.select(p + "SELECT ?d ?title WHERE { " + " UNION ".join(parts) + " }"):
+        if r["d"] and r["title"]:
+            titles.setdefault(r["d"], r["title"])
+    return [{"iri": d, "title": titles[d], "issued": issued} for d, issued in chosen.items() if d in titles][:limit]
+
+
+def cached_landing_summary(request: Request) -> dict[str, Any]:
+    """:func:`landing_summary`, computed again when the store or the run archive has changed (a write bumps
+    the store's ``generation``; a run adds a report), else kept for ``server.description_cache_s`` seconds:
+    its counts scan the store."""
+    from pangraph.api.rdfdoc import cached
+
+    ctx: NodeContext = context(request)
+    key = change_key(ctx)
+    if key is None:
+        return landing_summary(ctx)  # a store that cannot tell when it changed: always fresh
+    return cached(request, "landing_cache", lambda: landing_summary(ctx), key=key)
+
+
+def change_key(ctx: NodeContext) -> Hashable | None:
+    """What changes when the figures of the start and source pages may have changed: the store's write
+    ``generation`` and the newest run report; None for a store without a generation counter."""
+    generation = getattr(ctx.store, "generation", None)
+    if generation is None:
+        return None
+    newest_run = ctx.archive.runs(None, 1) if ctx.archive is not None else []
+    run = tuple(sorted((k, str(v)) for k, v in newest_run[0].items() if k in ("id", "status", "finished_at"))) \
+        if newest_run else None
+    return (id(ctx.store), generation, run)
 
 
 RUN_COLUMNS = ("source", "kind", "status", "started_at", "duration_s", "added", "updated", "unchanged",
@@ -278,20 +385,21 @@ def run_columns(runs: list[dict[str, Any]]) -> list[str]:
 @router.get(
     "/",
     summary="Landing page: what the node holds",
-    description="Node title and description, number of quads and record graphs, datasets per source and "
-    "facility, top experimental techniques (PaNET), the validation summary, the last harvest runs, and "
-    "example queries. HTML by default; JSON with `Accept: application/json`.",
+    description="Node title and description, number of quads and record graphs, what the node describes "
+    "(datasets, training, software, instruments, people, organisations, techniques), datasets per source and "
+    "facility, top experimental techniques (PaNET, linking to their technique pages), the newest datasets, the "
+    "validation summary, the last harvest runs, and example queries. HTML by default; JSON with "
+    "`Accept: application/json`. Kept for `server.description_cache_s` unless the store or the run archive changes.",
     response_class=HTMLResponse,
     responses={200: {"content": {HTML: {}, JSON: {}}}, 406: {"description": "Neither HTML nor JSON is acceptable"}},
 )
 async def landing(request: Request) -> Response:
     """The landing page (HTML) or its data (JSON)."""
-    ctx = context(request)
     chosen = negotiate(request.headers.get("accept"), (HTML, JSON))
     if chosen is None:
         raise ApiError(406, "Not Acceptable", "the landing page is available as text/html or application/json",
                        headers={"Vary": "Accept"}, accepted=[HTML, JSON])
-    summary = await in_thread(landing_summary, ctx)
+    summary = await in_thread(cached_landing_summary, request)
     headers = {"Vary": "Accept"}
     if chosen == JSON:
         return JSONResponse(jsonable_encoder(summary), headers=headers)

@@ -11,11 +11,17 @@
   an ``application/sparql-update`` body, or an update sent as ``query``) but this endpoint is read-only
   (SPARQL 1.1 Protocol §2.2 leaves the choice of the 4xx code to the service; 403 says "never", where
   400 would suggest that a corrected request could succeed).
-- ``SERVICE`` (federated query) is refused with 403: Oxigraph would fetch any URL named in it, and the
-  node has no configured peer nodes (DESIGN.md §6 allows SERVICE to configured peers only).
+- ``SERVICE`` (federated query) only to the peer endpoints listed in ``federation.peers``: every SERVICE
+  IRI of the query is found with a SPARQL parser before the query runs; any other IRI (or a variable)
+  → 400 naming it, and no request leaves the node. ``SERVICE SILENT`` to a peer that fails gives an
+  empty solution, as Oxigraph does.
+- Limits (public endpoint): queries run in worker processes (:mod:`pangraph.api.query_workers`); a query
+  still running after ``server.query_timeout_s`` is killed → 503; at most ``sparql.workers`` queries run
+  at once, a query that waited ``sparql.queue_timeout_s`` for a free worker → 503 with ``Retry-After``;
+  results hold at most ``sparql.max_rows`` solutions/triples (cut results carry
+  ``X-Pangraph-Truncated: true`` and stay valid documents); bodies over ``server.max_body_bytes`` → 413.
 - Malformed requests → 400 (the parser's message for a malformed query); an unsupported request
-  ``Content-Type`` (or a charset other than UTF-8) → 415; other methods → 405; oversized bodies → 413
-  (``server.max_body_bytes``); queries slower than ``server.query_timeout_s`` → 503.
+  ``Content-Type`` (or a charset other than UTF-8) → 415; other methods → 405.
 - ``GET /sparql`` without any parameter answers the SPARQL service description (Turtle by default, any
   RDF format by ``Accept``), or an HTML query form for browsers.
 """
@@ -25,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import orjson
 import rdflib
@@ -33,7 +39,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from pangraph.api.context import NodeContext, context, in_thread
+from pangraph.api.query_workers import QueryRejected, QueryTimeout
 from pangraph.api.errors import ApiError
+from pangraph.api.metrics import count_query
 from pangraph.api.negotiation import (
     CSV,
     FORMAT_IRIS,
@@ -50,9 +58,11 @@ from pangraph.api.negotiation import (
     media_type_of,
     negotiate,
 )
-from pangraph.api.pages import EXAMPLE_QUERIES, render
+from pangraph.api.pages import render
+from pangraph.errors import QueryError, StoreError
+from pangraph.queries import EXAMPLES
 from pangraph.rdf import DCT, RDF, iri, literal
-from pangraph.store import QueryResult
+from pangraph.store.query_worker import JobResult, QueryJob
 
 router = APIRouter()
 
@@ -94,9 +104,72 @@ def query_form(sparql: str) -> str | None:
 
 
 def uses_service(sparql: str) -> bool:
-    """Whether the query holds a ``SERVICE`` clause (federated query), which would make the node fetch
-    other URLs; this node has no configured peers, so the endpoint refuses them (DESIGN.md §6)."""
+    """Whether the query text holds a bare ``SERVICE`` keyword (outside strings, IRIs, comments and names):
+    the fallback of :func:`service_iris` for queries rdflib cannot parse."""
     return any(m.group("service") for m in _LEXEMES.finditer(sparql))
+
+
+_HASH = "\ue000"  # stands for "#" inside IRIs while rdflib parses
+
+
+def _for_rdflib(sparql: str) -> str:
+    """The query with string literals emptied, comments dropped and ``#`` in IRIs replaced: rdflib's
+    parser fails on a ``#`` before a SERVICE clause (e.g. ``?d a <http://www.w3.org/ns/dcat#Dataset> .
+    SERVICE ...``), and none of these change which endpoints SERVICE names."""
+    if _HASH in sparql:
+        return sparql
+    out: list[str] = []
+    pos = 0
+    for m in _LEXEMES.finditer(sparql):
+        out.append(sparql[pos:m.start()])
+        token = m.group(0)
+        if token[0] in "\"'":
+            token = '"s"'
+        elif token[0] == "#":
+            token = " "
+        elif token[0] == "<":
+            token = token.replace("#", _HASH)
+        out.append(token)
+        pos = m.end()
+    out.append(sparql[pos:])
+    return "".join(out)
+
+
+class ServiceCheckError(ValueError):
+    """The query names SERVICE but its targets could not be determined."""
+
+
+def service_iris(sparql: str, base_iri: str | None = None) -> list[str | None]:
+    """Every endpoint a ``SERVICE`` clause of the query names (anywhere: nested groups, subqueries,
+    ``EXISTS`` filters), prefixes and relative IRIs resolved as Oxigraph resolves them (against
+    *base_iri*); ``None`` for ``SERVICE ?variable``. Found with rdflib's SPARQL parser and algebra.
+
+    Oxigraph only recognises the keyword spelled out (no ``\\u`` escapes in keywords), so a query
+    without the letters "service" has no SERVICE clause. Raises :class:`ServiceCheckError` when the
+    query has a SERVICE keyword but rdflib cannot parse it (then nothing can be allowed).
+    """
+    if "service" not in sparql.lower():
+        return []
+    from rdflib.plugins.sparql.algebra import translateQuery, traverse
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        algebra = translateQuery(parseQuery(_for_rdflib(sparql)), base=base_iri).algebra
+    except Exception as e:  # noqa: BLE001 - any parser failure: decide on the lexer below
+        if uses_service(sparql):
+            raise ServiceCheckError(f"the query uses SERVICE, but its endpoints could not be checked: {e}") from None
+        return []
+    found: list[str | None] = []
+
+    def visit(node: Any) -> None:
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            term = node.get("term")
+            found.append(str(term).replace(_HASH, "#") if isinstance(term, rdflib.URIRef) else None)
+
+    traverse(algebra, visitPre=visit)
+    if not found and uses_service(sparql):  # the parser saw none where the lexer sees one: refuse
+        raise ServiceCheckError("the query uses SERVICE, but its endpoints could not be determined")
+    return found
 
 
 @dataclass
@@ -256,12 +329,71 @@ def _content_type(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type in (TURTLE, CSV, TSV, HTML) else media_type
 
 
-def _result_table(result: QueryResult) -> dict[str, Any]:
+def _result_table(result: JobResult) -> dict[str, Any]:
     """SPARQL JSON results as columns and rows for the HTML page."""
     data = orjson.loads(result.body)
     if "boolean" in data:
         return {"boolean": data["boolean"]}
     return {"columns": data["head"].get("vars", []), "rows": data["results"]["bindings"]}
+
+
+def _check_service(ctx: NodeContext, query: str) -> None:
+    """Allow SERVICE only to the configured peer endpoints (``federation.peers``): anything else is refused
+    with 400 before the query runs, so no request to an unlisted host leaves the node."""
+    try:
+        targets = service_iris(query, ctx.endpoint)
+    except ServiceCheckError as e:
+        raise ApiError(400, "Federated query refused", str(e), operation="service",
+                       peers=ctx.federation_peers) from None
+    peers = set(ctx.federation_peers)
+    for target in targets:
+        if target is None:
+            raise ApiError(400, "Federated query refused", "SERVICE with a variable endpoint is not allowed: name "
+                           "one of the node's peer endpoints (federation.peers)", operation="service",
+                           peers=sorted(peers))
+        if target not in peers:
+            listed = ", ".join(sorted(peers)) or "none are configured"
+            raise ApiError(400, "Federated query refused", f"SERVICE <{target}> is not one of the node's peer "
+                           f"endpoints (federation.peers: {listed})", operation="service", service=target,
+                           peers=sorted(peers))
+
+
+async def _run(ctx: NodeContext, req: ProtocolRequest, media_type: str | None) -> JobResult:
+    """Run the query under the endpoint's limits; counts the outcome (``/metrics``)."""
+    job = QueryJob(query=req.query or "", media_type=media_type, **req.dataset(ctx))
+    try:
+        result = await ctx.queries.run(job)
+    except QueryTimeout:
+        count_query("timeout", ctx.query_timeout_s)
+        raise
+    except QueryRejected:
+        count_query("rejected_concurrency")
+        raise
+    except Exception:
+        count_query("error")
+        raise
+    if result.error_kind == "query" and result.extra.get("os_error") and service_iris(job.query, ctx.endpoint):
+        count_query("error", result.seconds)
+        raise ApiError(502, "Peer endpoint failed", f"a SERVICE call to a peer node failed: {result.error}; "
+                       "use SERVICE SILENT to get the other results anyway", operation="service")
+    if result.error_kind == "query":
+        count_query("rejected_malformed", result.seconds)
+        raise QueryError(result.error)
+    if result.error_kind is not None:
+        count_query("error", result.seconds)
+        raise StoreError(result.error)
+    count_query("rejected_rows" if result.truncated else "ok", result.seconds)
+    return result
+
+
+def _result_headers(ctx: NodeContext, result: JobResult) -> dict[str, str]:
+    headers = {"Vary": "Accept"}
+    if result.kind in ("solutions", "graph"):
+        headers["X-Pangraph-Rows"] = str(result.rows)
+    if result.truncated:
+        headers["X-Pangraph-Truncated"] = "true"
+        headers["X-Pangraph-Max-Rows"] = str(ctx.queries.max_rows)
+    return headers
 
 
 async def _answer(request: Request, req: ProtocolRequest) -> Response:
@@ -275,26 +407,36 @@ async def _answer(request: Request, req: ProtocolRequest) -> Response:
                        f"{SPARQL_QUERY} body", parameter="query")
     form = query_form(query)
     if form == "UPDATE":
+        count_query("rejected_malformed")
         raise _read_only("the request holds a SPARQL Update, not a query")
-    if uses_service(query):
-        raise ApiError(403, "Forbidden", "federated queries (SERVICE) are not allowed on this node: it has no "
-                       "configured peer nodes", operation="service")
+    try:
+        _check_service(ctx, query)
+    except ApiError:
+        count_query("rejected_service")
+        raise
     kind = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}.get(form or "")
-    headers = {"Vary": "Accept"}
     if kind is None:  # not recognisable: let the parser tell the client what is wrong
-        result = await in_thread(ctx.store.query, query, timeout_s=ctx.query_timeout_s, **req.dataset(ctx))
-        return Response(result.body, media_type=_content_type(result.media_type), headers=headers)
+        result = await _run(ctx, req, None)
+        return Response(result.body, media_type=_content_type(result.media_type), headers=_result_headers(ctx, result))
     media_type = _media_type(req, kind, accept)
     if media_type == HTML:
         shown = SPARQL_JSON if kind != "graph" else TURTLE
-        result = await in_thread(ctx.store.query, query, media_type=shown, timeout_s=ctx.query_timeout_s,
-                                 **req.dataset(ctx))
+        result = await _run(ctx, req, shown)
         table = _result_table(result) if kind != "graph" else {"text": result.body.decode("utf-8")}
-        return render(request, "sparql.html", headers=headers, query=query, kind=kind, result=table,
-                      max_rows=ctx.max_html_rows, examples=EXAMPLE_QUERIES)
-    result = await in_thread(ctx.store.query, query, media_type=media_type, timeout_s=ctx.query_timeout_s,
-                             **req.dataset(ctx))
-    return Response(result.body, media_type=_content_type(result.media_type), headers=headers)
+        return render(request, "sparql.html", headers=_result_headers(ctx, result), query=query, kind=kind,
+                      result=table, truncated=result.truncated, max_rows=ctx.max_html_rows,
+                      result_cap=ctx.queries.max_rows, examples=EXAMPLES, downloads=_downloads(request, req, kind))
+    result = await _run(ctx, req, media_type)
+    return Response(result.body, media_type=_content_type(result.media_type), headers=_result_headers(ctx, result))
+
+
+def _downloads(request: Request, req: ProtocolRequest, kind: str) -> list[tuple[str, str]]:
+    """(label, relative URL) of the result in each downloadable format, for the HTML page."""
+    names = (("CSV", "csv"), ("TSV", "tsv"), ("JSON", "json"), ("XML", "xml")) if kind != "graph" else (
+        ("Turtle", "turtle"), ("N-Triples", "ntriples"), ("JSON-LD", "jsonld"), ("RDF/XML", "rdfxml"))
+    base = [("query", req.query or "")] + [("default-graph-uri", g) for g in req.default_graphs] + [
+        ("named-graph-uri", g) for g in req.named_graphs]
+    return [(label, "sparql?" + urlencode(base + [("format", fmt)])) for label, fmt in names]
 
 
 async def _no_query(request: Request) -> Response:
@@ -303,8 +445,9 @@ async def _no_query(request: Request) -> Response:
     chosen = negotiate(request.headers.get("accept"), (*RDF_TYPES, HTML))
     headers = {"Vary": "Accept"}
     if chosen == HTML:
-        return render(request, "sparql.html", headers=headers, query=EXAMPLE_QUERIES[0][1], kind=None, result=None,
-                      max_rows=ctx.max_html_rows, examples=EXAMPLE_QUERIES)
+        return render(request, "sparql.html", headers=headers, query=EXAMPLES[0][1], kind=None, result=None,
+                      max_rows=ctx.max_html_rows, result_cap=ctx.queries.max_rows, examples=EXAMPLES,
+                      downloads=[], truncated=False)
     if chosen is None:
         raise ApiError(400, "Bad Request", "no query: send one as 'query' (GET or form POST) or as an "
                        f"{SPARQL_QUERY} body; GET without parameters answers the service description "
@@ -317,12 +460,15 @@ async def _no_query(request: Request) -> Response:
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Query results, or the service description (GET without parameters)",
           "content": {t: {} for t in (*SOLUTION_TYPES, *RDF_TYPES, HTML)}},
-    400: {"description": "Malformed query or request (the parser's message in `error.detail`)"},
+    400: {"description": "Malformed query or request (the parser's message in `error.detail`), or SERVICE to an "
+          "endpoint that is not in `federation.peers`"},
     403: {"description": "SPARQL Update is refused: the endpoint is read-only"},
     406: {"description": "No acceptable result format"},
     413: {"description": "Request body larger than `server.max_body_bytes`"},
     415: {"description": "POST with a Content-Type other than form or application/sparql-query, or not UTF-8"},
-    503: {"description": "The query ran longer than `server.query_timeout_s`"},
+    502: {"description": "A SERVICE call to a peer endpoint failed (not SILENT)"},
+    503: {"description": "The query was stopped at `server.query_timeout_s`, or all `sparql.workers` stayed busy "
+          "for `sparql.queue_timeout_s` (`Retry-After`)"},
 }
 _DESCRIPTION = (__doc__ or "").split("\n\n", 1)[1]
 

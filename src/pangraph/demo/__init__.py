@@ -134,6 +134,8 @@ def build_demo(
             report.status = "ok" if not report.failed else "partial"
             node.archive.finish_run(run_id, report)
             lines.append(f"{src.name:14} {src.kind:15} {report.summary_line()}")
+        if config["dumps.auto"]:  # one dump after all demo sources (Node.after_load does it per run)
+            node.write_dumps()
         stamp.write_text(fp)
     lines.append(f"PaNET: {node.techniques.origin}")
     summary = quality_summary(node)

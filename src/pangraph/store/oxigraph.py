@@ -79,6 +79,8 @@ class OxigraphStore:
 
     def __init__(self, path: str | Path | None) -> None:
         self.path = Path(path) if path is not None else None
+        #: bumped after every write (also a failed one): the SPARQL query workers reopen/reload when it changes
+        self.generation = 0
         try:
             if self.path is None:
                 self._store = ox.Store()
@@ -129,6 +131,8 @@ class OxigraphStore:
             raise StoreError(f"could not write {len(writes)} record graph(s) (first {writes[0].graph}): {e}") from None
         except OSError as e:
             raise StoreError(f"write failed: {e}") from None
+        finally:
+            self.generation += 1
 
     def replace_graph(self, graph: str, data: str | bytes, *, format: str = "application/n-triples") -> None:
         fmt = self._rdf_format(format)
@@ -143,18 +147,24 @@ class OxigraphStore:
             self._store.update(f"DROP SILENT GRAPH <{graph}> ; INSERT DATA {{ GRAPH <{graph}> {{\n{lines}}} }}")
         except (SyntaxError, ValueError) as e:
             raise StoreError(f"could not load graph {graph}: {e}") from None
+        finally:
+            self.generation += 1
 
     def bulk_load(self, data: bytes | str | IO[bytes], *, format: str = "application/n-quads") -> None:
         try:
             self._store.bulk_load(data, format=self._rdf_format(format))
         except (SyntaxError, ValueError, OSError) as e:
             raise StoreError(f"bulk load failed: {e}") from None
+        finally:
+            self.generation += 1
 
     def drop_graph(self, graph: str) -> None:
         self._store.update(f"DROP SILENT GRAPH <{graph}>")
+        self.generation += 1
 
     def clear(self) -> None:
         self._store.clear()
+        self.generation += 1
 
     # -- reads ----------------------------------------------------------------------------------
 
