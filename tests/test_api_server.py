@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -15,7 +13,6 @@ from typing import Iterator
 import httpx
 import pytest
 import rdflib
-import uvicorn
 from rdflib import URIRef
 from rdflib.compare import isomorphic
 
@@ -24,13 +21,7 @@ from test_api_linkeddata import expected_description
 from test_api_sparql import SLOW_QUERY
 from test_api_support import ListArchive, loaded_store, make_config, union_graph
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from served import CHROMIUM, dump_dom, free_port, start, stop  # noqa: F401 - re-exported to older tests
 
 
 @pytest.fixture()
@@ -42,19 +33,11 @@ def server(tmp_path: Path) -> Iterator[str]:
     app = create_app(make_config(tmp_path, base=base, server__max_body_bytes=4096), store=store,
                      archive=ListArchive([{"source": "esrf", "status": "ok", "records": 2}]),
                      node_info=lambda: {"PaNET version": "1.3.0"})
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
+    srv, thread = start(app, port)
     try:
         yield base
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
+        stop(srv, thread)
         store.close()
 
 
@@ -122,23 +105,13 @@ def test_a_slow_query_does_not_block_the_server(server: str) -> None:
     assert health_time < result["slow"] / 2, (health_time, result["slow"])
 
 
-def _dump_dom(url: str, profile: Path) -> str:
-    out = subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-         "--dump-dom", url],
-        capture_output=True, text=True, timeout=60, check=True,
-    )
-    return out.stdout
-
-
 def test_pages_in_a_headless_browser(server: str, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium (/usr/bin/chromium) is not installed; CI installs it")
     quads = httpx.get(f"{server}/health").json()["store"]["quads"]
-    dom = _dump_dom(server + "/", tmp_path / "profile")
+    dom = dump_dom(server + "/", tmp_path / "profile")
     assert f'<dd id="quads">{quads}</dd>' in dom
     assert '<dd id="record-graphs">3</dd>' in dom and "x-ray diffraction" in dom
-    dom = _dump_dom(f"{server}/id/dataset/esrf/rec-1", tmp_path / "profile")
+    dom = dump_dom(f"{server}/id/dataset/esrf/rec-1", tmp_path / "profile")
     assert "<h1>Diffraction study rec-1</h1>" in dom and "Jane Doe (rec-1)" in dom
     assert shutil.which(str(CHROMIUM))

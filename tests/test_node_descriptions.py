@@ -33,10 +33,11 @@ from lxml import etree
 from prometheus_client.parser import text_string_to_metric_families
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
 
+from served import demo_app
 from pangraph.api import create_app
 from pangraph.api.metrics import QUERY_OUTCOMES, count_query
 from pangraph.config import load_config
-from pangraph.demo import build_demo, demo_config
+from pangraph.demo import demo_config
 from pangraph.dumps import FULL_DUMP, dumps_dir, list_dumps
 from pangraph.logs import JsonFormatter, enable_access_log, make_handler
 from pangraph.pipeline import Node
@@ -55,12 +56,8 @@ PAGE_SIZE = 20
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
-    config = demo_config(data_dir=tmp_path_factory.mktemp("descriptions-demo")).with_values(
-        catalog__page_size=PAGE_SIZE)
-    node, _ = build_demo(config)
-    app = create_app(config, store=node.store, archive=node.archive, node_info=node.info)
-    yield SimpleNamespace(config=config, node=node, app=app, client=TestClient(app), base=config.base)
-    node.close()
+    with demo_app(tmp_path_factory.mktemp("descriptions-demo"), catalog__page_size=PAGE_SIZE) as demo:
+        yield demo
 
 
 @pytest.fixture(scope="module")

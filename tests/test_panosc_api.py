@@ -17,12 +17,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import PANET_OWL, SHARED_SPECS
+from served import demo_app
 from pangraph import iri as ids
 from pangraph.api import create_app
 from pangraph.api.loopback import MAX_LIMIT
 from pangraph.config import load_config
 from pangraph.crosswalk import load_mappings
-from pangraph.demo import build_demo, demo_config
 from pangraph.pipeline import Node
 from pangraph.rdf import sparql_prefixes
 from pangraph.units import CONVERSIONS, QUDT_UNIT, UnitConverter
@@ -53,11 +53,8 @@ def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
-    config = demo_config(data_dir=tmp_path_factory.mktemp("panosc-demo"))
-    node, _ = build_demo(config)
-    app = create_app(config, store=node.store, archive=node.archive, node_info=node.info)
-    yield SimpleNamespace(node=node, client=TestClient(app), base=config.base)
-    node.close()
+    with demo_app(tmp_path_factory.mktemp("panosc-demo")) as demo:
+        yield demo
 
 
 def get(client: TestClient, path: str, flt: dict[str, Any] | None = None, **params: str) -> Any:

@@ -8,9 +8,6 @@ import io
 import json
 import re
 import sqlite3
-import subprocess
-import threading
-import time
 from collections import Counter, defaultdict
 from html import escape, unescape
 from pathlib import Path
@@ -20,16 +17,14 @@ from urllib.parse import urljoin
 
 import pytest
 import rdflib
-import uvicorn
 from fastapi.testclient import TestClient
 from rdflib.namespace import DCTERMS, FOAF, RDF
 
 from pangraph.api import create_app
 from pangraph.archive import Archive
-from pangraph.demo import build_demo, demo_config
 from pangraph.quality import quality_trend, trend_point
 from pangraph.queries import SCORE_DISTRIBUTION_PER_FACILITY, SOURCES_WITH_DATASETS_WITHOUT_LICENCE
-from test_api_server import CHROMIUM, free_port
+from served import demo_app, CHROMIUM, dump_dom, free_port, start, stop
 from test_api_support import ListArchive
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -46,12 +41,8 @@ LYSOZYME = "https://doi.org/10.15151/esrf-dc-1548271939"  # described by esrf-oa
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     """The demo node built once, its base on a free port (the browser test serves it there)."""
-    port = free_port()
-    config = demo_config(data_dir=tmp_path_factory.mktemp("quality-demo"), port=port)
-    node, _ = build_demo(config)
-    app = create_app(config, store=node.store, archive=node.archive, node_info=node.info)
-    yield SimpleNamespace(config=config, node=node, app=app, client=TestClient(app), base=config.base, port=port)
-    node.close()
+    with demo_app(tmp_path_factory.mktemp("quality-demo"), port=free_port()) as demo:
+        yield demo
 
 
 @pytest.fixture(scope="module")
@@ -324,39 +315,20 @@ def test_quality_queries_answer_what_the_graphs_say(demo: SimpleNamespace, store
 
 # -- in a browser --------------------------------------------------------------------------------------------
 
-def _dump_dom(url: str, profile: Path) -> str:
-    out = subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=390,844",
-         f"--user-data-dir={profile}", "--dump-dom", url],
-        capture_output=True, text=True, timeout=60, check=True,
-    )
-    return out.stdout
-
-
 def test_browser_goes_from_a_dataset_page_to_its_failures(demo: SimpleNamespace, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium (/usr/bin/chromium) is not installed; CI installs it")
-    srv = uvicorn.Server(uvicorn.Config(demo.app, host="127.0.0.1", port=demo.port, log_level="warning",
-                                        lifespan="off"))
-    thread = threading.Thread(target=srv.run, name="uvicorn-quality", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
+    srv, thread = start(demo.app, demo.port, name="uvicorn-quality")
     try:
         dataset = f"{demo.base}/id/dataset/panosc-esrf/920000003"
-        dom = _dump_dom(dataset, tmp_path / "profile")
+        dom = dump_dom(dataset, tmp_path / "profile")
         (href,) = re.findall(r'<a href="([^"]+)" class="quality-page">', dom)
         record_page = urljoin(dataset, unescape(href))
         assert record_page.startswith(f"{demo.base}/quality/panosc-esrf/")
-        dom = _dump_dom(record_page, tmp_path / "profile")
+        dom = dump_dom(record_page, tmp_path / "profile")
         assert "<strong>Does not conform</strong>" in dom and LICENCE_MESSAGE in dom
         (source_href,) = re.findall(r'<a href="([^"]+)">panosc-esrf</a></td>', dom)
-        dom = _dump_dom(urljoin(record_page, unescape(source_href)), tmp_path / "profile")
+        dom = dump_dom(urljoin(record_page, unescape(source_href)), tmp_path / "profile")
         assert "Fix these first" in dom and LICENCE_MESSAGE in dom and '<table id="trend">' in dom
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
+        stop(srv, thread)

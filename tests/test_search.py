@@ -5,8 +5,6 @@ store with SPARQL; updates, deletions and crash convergence on a small node of i
 from __future__ import annotations
 
 import re
-import subprocess
-import threading
 import time
 from html import unescape
 from pathlib import Path
@@ -15,7 +13,6 @@ from typing import Any, Iterator
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
-import uvicorn
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
@@ -25,12 +22,12 @@ from pangraph.api import create_app
 from pangraph.archive import RunReport
 from pangraph.cli import main as cli
 from pangraph.config import load_config
-from pangraph.demo import build_demo, demo_config
 from pangraph.pipeline import Node
 from pangraph.records import RawRecord
 from pangraph.search.engine import fts_query
 from pangraph.search.index import SearchIndex, rebuild
-from test_api_server import CHROMIUM, free_port
+import served
+from served import CHROMIUM, dump_dom, free_port
 
 PANET = "http://purl.org/pan-science/PaNET/"
 SAS = PANET + "PaNET01124"  # small angle scattering
@@ -43,12 +40,8 @@ KIND_TYPES = ("<http://www.w3.org/ns/dcat#Dataset>", "<http://schema.org/Learnin
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
-    port = free_port()
-    config = demo_config(data_dir=tmp_path_factory.mktemp("search-demo"), port=port)
-    node, _ = build_demo(config)
-    app = create_app(config, store=node.store, archive=node.archive, node_info=node.info)
-    yield SimpleNamespace(config=config, node=node, app=app, client=TestClient(app), base=config.base, port=port)
-    node.close()
+    with served.demo_app(tmp_path_factory.mktemp("search-demo"), port=free_port()) as demo:
+        yield demo
 
 
 def search(demo: SimpleNamespace, **params: Any) -> dict[str, Any]:
@@ -361,31 +354,13 @@ def test_search_page_lists_hits_facets_and_filters(demo: SimpleNamespace) -> Non
     assert bad.status_code == 400 and 'id="search-error"' in bad.text
 
 
-def _dump_dom(url: str, profile: Path) -> str:
-    out = subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=390,844",
-         f"--user-data-dir={profile}", "--dump-dom", url],
-        capture_output=True, text=True, timeout=60, check=True,
-    )
-    return out.stdout
-
-
 def test_browser_searches_follows_a_facet_and_opens_a_dataset(demo: SimpleNamespace, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium (/usr/bin/chromium) is not installed; CI installs it")
-    srv = uvicorn.Server(uvicorn.Config(demo.app, host="127.0.0.1", port=demo.port, log_level="warning",
-                                        lifespan="off"))
-    thread = threading.Thread(target=srv.run, name="uvicorn-search", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
+    srv, thread = served.start(demo.app, demo.port, name="uvicorn-search")
     try:
         start = f"{demo.base}/search?q=scattering"
-        dom = _dump_dom(start, tmp_path / "profile")
+        dom = dump_dom(start, tmp_path / "profile")
         total = int(re.search(r'<p id="total"><strong>(\d+)</strong>', dom).group(1))
         facet = re.search(r'<section id="facet-technique">.*?<a href="([^"]+)">([^<]+)</a> <span class="count">(\d+)</span>',
                           dom, re.S)
@@ -393,15 +368,14 @@ def test_browser_searches_follows_a_facet_and_opens_a_dataset(demo: SimpleNamesp
         assert count <= total
         url = urljoin(start, href)
         assert ("technique", dict(parse_qsl(urlsplit(url).query))["technique"]) in parse_qsl(urlsplit(url).query)
-        dom = _dump_dom(url, tmp_path / "profile")
+        dom = dump_dom(url, tmp_path / "profile")
         assert f'<p id="total"><strong>{count}</strong>' in dom and f"Technique: {label}" in dom
         hit = re.search(r'<span class="kind">dataset</span><a href="([^"]+)" class="hit">([^<]+)</a>', dom)
         dataset_url = urljoin(url, unescape(hit.group(1)))
-        dom = _dump_dom(dataset_url, tmp_path / "profile")
+        dom = dump_dom(dataset_url, tmp_path / "profile")
         assert unescape(hit.group(2)) in unescape(dom)
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
+        served.stop(srv, thread)
 
 
 def test_kill_9_during_a_harvest_then_rerun_gives_the_uninterrupted_index(tmp_path: Path) -> None:

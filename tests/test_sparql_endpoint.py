@@ -28,6 +28,7 @@ import rdflib
 import uvicorn
 from fastapi import FastAPI
 
+from served import CHROMIUM, free_port, start
 from pangraph.api import create_app
 from pangraph.api.metrics import REGISTRY
 from pangraph.queries import EXAMPLES
@@ -35,7 +36,6 @@ from pangraph.store.oxigraph import OxigraphStore
 from test_api_sparql import _protocol_cases, _is_update_test, RDF_TYPES, SOLUTION_TYPES
 from test_api_support import loaded_store, make_config
 
-CHROMIUM = Path("/usr/bin/chromium")
 #: a cross product of five patterns over the node's ≈ 100 quads: 10^10 solutions, many minutes of work
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 CHEAP = "ASK { ?s a <http://www.w3.org/ns/dcat#Dataset> }"
@@ -44,12 +44,6 @@ QUEUE_S = 0.3
 MAX_ROWS = 5
 WORKERS = 2
 MAX_BODY = 4096
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -72,14 +66,7 @@ class Served:
 
 
 def serve(app: FastAPI, port: int, store: OxigraphStore) -> Served:
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
+    srv, thread = start(app, port, name=f"uvicorn-{port}")
     return Served(f"http://127.0.0.1:{port}", app, store, srv, thread)
 
 

@@ -4,15 +4,12 @@ the real app (TestClient) and once through a real uvicorn server; broken, unknow
 from __future__ import annotations
 
 import json
-import threading
-import time
 from pathlib import Path
 from typing import Iterator
 
 import httpx
 import pytest
 import rdflib
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -23,7 +20,7 @@ from pangraph.crosswalk import crosswalk_record
 from pangraph.quality_score import score_record
 from pangraph.rdf import ntriples
 from pangraph.records import RawRecord
-from test_api_server import free_port
+from served import free_port, start, stop
 from test_api_support import loaded_store, make_config
 
 BASE = "http://127.0.0.1:8000"
@@ -214,13 +211,7 @@ def test_oversized_bodies_get_413(tmp_path, service, shared_data):
 def test_one_post_through_a_real_uvicorn_server(tmp_path, service, shared_data):
     port = free_port()
     app, store = build_app(tmp_path, service)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, name="uvicorn-validate", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
+    srv, thread = start(app, port, name="uvicorn-validate")
     try:
         payload = (shared_data / "datacite" / "esrf-ESRF-DC-2493599001.xml").read_bytes()
         r = httpx.post(f"http://127.0.0.1:{port}/validate", content=payload,
@@ -231,6 +222,5 @@ def test_one_post_through_a_real_uvicorn_server(tmp_path, service, shared_data):
                        headers={"Content-Type": "text/turtle"})
         assert r.status_code == 400 and r.json()["error"]["title"] == "Unparseable body"
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
+        stop(srv, thread)
         store.close()

@@ -8,8 +8,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import threading
-import time
 from html import unescape
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,14 +16,11 @@ from urllib.parse import unquote, urlencode
 
 import pytest
 import rdflib
-import uvicorn
 from fastapi.testclient import TestClient
 from rdflib import URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS
 
-from pangraph.api import create_app
-from pangraph.demo import build_demo, demo_config
-from test_api_server import free_port
+from served import demo_app, free_port, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -44,12 +39,8 @@ SOFTWARE_KINDS = (SDO.SoftwareSourceCode, SDO.SoftwareApplication)
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     """The demo node built once, its base on a free port (the browser tests serve it there)."""
-    port = free_port()
-    config = demo_config(data_dir=tmp_path_factory.mktemp("web-demo"), port=port)
-    node, _ = build_demo(config)
-    app = create_app(config, store=node.store, archive=node.archive, node_info=node.info)
-    yield SimpleNamespace(config=config, node=node, app=app, client=TestClient(app), base=config.base, port=port)
-    node.close()
+    with demo_app(tmp_path_factory.mktemp("web-demo"), port=free_port()) as demo:
+        yield demo
 
 
 @pytest.fixture(scope="module")
@@ -388,20 +379,8 @@ def test_pages_use_no_external_assets(demo: SimpleNamespace) -> None:
 
 @pytest.fixture(scope="module")
 def served(demo: SimpleNamespace) -> Iterator[str]:
-    srv = uvicorn.Server(uvicorn.Config(demo.app, host="127.0.0.1", port=demo.port, log_level="warning",
-                                        lifespan="off"))
-    thread = threading.Thread(target=srv.run, name="uvicorn-web-pages", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    try:
+    with serving(demo.app, demo.port, name="uvicorn-web-pages"):
         yield demo.base
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
