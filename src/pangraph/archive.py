@@ -5,7 +5,8 @@ Tables (schema version in ``PRAGMA user_version``):
 - ``records`` — the current state of each ``(source, identifier)``: payload and header bytes,
   datestamp, sets, content hash, deleted flag, harvest time, ``loaded_hash`` (the hash whose triples
   are in the store), ``failed_hash`` + ``error`` (the last failure), ``status``
-  (``pending | loaded | removed | failed``).
+  (``pending | loaded | removed | failed``), ``loaded_at`` (when the record's graph was last written to or
+  dropped from the store: the OAI-PMH datestamp, read with :meth:`Archive.published`).
 - ``record_versions`` — every superseded state of a record (a changed or deleted record keeps its
   earlier payloads here: harvest never throws data away).
 - ``checkpoints`` — per source, the datestamp the next incremental harvest starts ``from``.
@@ -321,6 +322,7 @@ class Archive:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         self._db.execute(statement)
+                self._add_published_column()
                 self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as e:
             raise PangraphError(f"cannot open the archive {self.path}: {e}") from None
@@ -400,6 +402,7 @@ class Archive:
 
     _LOADED_SQL = (
         "UPDATE records SET loaded_hash=:h, "
+        "loaded_at=CASE WHEN content_hash=:h THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE loaded_at END, "
         "status=CASE WHEN content_hash=:h THEN (CASE WHEN deleted THEN 'removed' ELSE 'loaded' END) "
         "            ELSE 'pending' END, "
         "error=CASE WHEN content_hash=:h THEN NULL ELSE error END, "
@@ -455,6 +458,67 @@ class Archive:
             for identifier, reason in items:
                 n += db.execute(self._FAILED_SQL, {"h": None, "r": reason, "s": source, "i": identifier}).rowcount
             return n
+
+    # -- publication state (OAI-PMH datestamps) --
+
+    def _add_published_column(self) -> None:
+        """``loaded_at``: when the record's graph was last written to (or dropped from) the store — the
+        OAI-PMH datestamp of the record at this node. Added to older archives (filled with the harvest time)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
+        if "loaded_at" not in columns:
+            self._db.execute("ALTER TABLE records ADD COLUMN loaded_at TEXT")
+            self._db.execute("UPDATE records SET loaded_at=harvested_at WHERE loaded_hash IS NOT NULL")
+        self._db.execute("CREATE INDEX IF NOT EXISTS records_published ON records (loaded_at, id) "
+                         "WHERE loaded_at IS NOT NULL")
+        self._db.execute("CREATE INDEX IF NOT EXISTS records_by_key ON records (source, key)")  # GetRecord
+
+    _PUBLISHED_COLUMNS = ("id, source, key, loaded_at, (deleted = 1 AND loaded_hash IS content_hash) AS gone")
+
+    def published(self, *, source: str | None = None, key: str | None = None, from_: str | None = None,
+                  until: str | None = None, after: tuple[str, int] | None = None,
+                  limit: int | None = None) -> list[dict[str, Any]]:
+        """Records whose graph is or was in the store, ordered by ``(loaded_at, id)``: each as
+        ``{id, source, key, loaded_at, deleted}`` (``deleted``: the record graph was dropped). *from_* /
+        *until* bound ``loaded_at`` (ISO strings compared as text), *after* is a ``(loaded_at, id)`` cursor."""
+        where, args = self._published_where(source, key, from_, until)
+        if after is not None:
+            where += " AND (loaded_at > ? OR (loaded_at = ? AND id > ?))"
+            args += [after[0], after[0], int(after[1])]
+        sql = f"SELECT {self._PUBLISHED_COLUMNS} FROM records WHERE {where} ORDER BY loaded_at, id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [{"id": r[0], "source": r[1], "key": r[2], "loaded_at": r[3], "deleted": bool(r[4])} for r in rows]
+
+    def published_count(self, *, source: str | None = None, from_: str | None = None,
+                        until: str | None = None) -> int:
+        """How many records :meth:`published` lists with these filters (no cursor)."""
+        where, args = self._published_where(source, None, from_, until)
+        with self._lock:
+            return int(self._db.execute(f"SELECT COUNT(*) FROM records WHERE {where}", args).fetchone()[0])
+
+    def published_sources(self) -> list[str]:
+        """The sources with at least one published record."""
+        with self._lock:
+            return [r[0] for r in self._db.execute(
+                "SELECT DISTINCT source FROM records WHERE loaded_at IS NOT NULL ORDER BY source")]
+
+    def earliest_published(self) -> str | None:
+        """The oldest ``loaded_at`` of any record (None for an empty archive)."""
+        with self._lock:
+            return self._db.execute("SELECT MIN(loaded_at) FROM records WHERE loaded_at IS NOT NULL").fetchone()[0]
+
+    @staticmethod
+    def _published_where(source: str | None, key: str | None, from_: str | None,
+                         until: str | None) -> tuple[str, list[Any]]:
+        where, args = "loaded_at IS NOT NULL", []
+        for clause, value in (("source = ?", source), ("key = ?", key), ("loaded_at >= ?", from_),
+                              ("loaded_at <= ?", until)):
+            if value is not None:
+                where += " AND " + clause
+                args.append(value)
+        return where, args
 
     # -- reading records --
 

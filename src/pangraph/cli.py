@@ -361,15 +361,32 @@ def coverage(obj: _Ctx, source: str, fmt: str) -> None:
 @main.command()
 @click.argument("sparql")
 @click.option("--format", "fmt", type=click.Choice(sorted(QUERY_FORMATS)), default="table", show_default=True)
+@click.option("--timeout", "timeout_s", type=float, default=None,
+              help="Time limit in seconds of a query that uses SERVICE (default: federation.timeout_s).")
 @click.pass_obj
-def query(obj: _Ctx, sparql: str, fmt: str) -> None:
-    """Run a read-only SPARQL query over the union of all graphs. SPARQL '-' reads stdin, '@FILE' a file."""
+def query(obj: _Ctx, sparql: str, fmt: str, timeout_s: float | None) -> None:
+    """Run a read-only SPARQL query over the union of all graphs. SPARQL '-' reads stdin, '@FILE' a file.
+
+    SERVICE may only call the endpoints of federation.peers (checked before the query runs, as on /sparql);
+    such a query runs in a worker process stopped at the time limit, and a peer that fails is reported
+    (exit 2) unless the clause is SERVICE SILENT."""
     if sparql == "-":
         sparql = sys.stdin.read()
     elif sparql.startswith("@"):
         sparql = Path(sparql[1:]).read_text(encoding="utf-8")
+    from pangraph.api.sparql import service_iris
+    from pangraph.federation import refused_services
+
+    config = obj.config
+    refused = refused_services(sparql, config["federation.peers"], base_iri=f"{config.base.rstrip('/')}/sparql")
+    if refused:
+        _fail(PangraphError(f"federated query refused: {refused}"))
     try:
         with obj.node() as node:
+            if service_iris(sparql):
+                _federated_query(node, sparql, fmt, timeout_s if timeout_s is not None
+                                 else float(config["federation.timeout_s"]))
+                return
             if fmt == "table":
                 from pangraph.store.base import QueryResult
 
@@ -385,6 +402,63 @@ def query(obj: _Ctx, sparql: str, fmt: str) -> None:
                 sys.stdout.buffer.write(res.body)
     except PangraphError as e:
         _fail(e)
+
+
+@main.group()
+def peers() -> None:
+    """Peer nodes (federation.peers): their live status."""
+
+
+@peers.command("check")
+@click.option("--timeout", "timeout_s", type=float, default=None,
+              help="Time limit per peer in seconds (default: federation.timeout_s).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document instead of lines.")
+@click.pass_obj
+def peers_check(obj: _Ctx, timeout_s: float | None, as_json: bool) -> None:
+    """Ask every configured peer endpoint a cheap query (SPARQLWrapper) and print its status.
+    Exit code 2 when a peer is down, slow or not answering SPARQL."""
+    from pangraph.federation import check_peers
+
+    config = obj.config
+    statuses = check_peers(config["federation.peers"],
+                           timeout_s=timeout_s if timeout_s is not None else float(config["federation.timeout_s"]))
+    if as_json:
+        click.echo(json.dumps([st.as_dict() for st in statuses], indent=2))
+    elif not statuses:
+        click.echo("no peers configured (federation.peers)")
+    for st in statuses if not as_json else ():
+        click.echo(f"{'ok  ' if st.ok else 'FAIL'} {st.endpoint}  {st.kind}  {st.seconds:.2f} s  {st.detail}")
+    if any(not st.ok for st in statuses):
+        sys.exit(EXIT_FAILURE)
+
+
+def _federated_query(node: Any, sparql: str, fmt: str, timeout_s: float) -> None:
+    """Run a query with SERVICE clauses in a worker process (api/query_workers.py) under *timeout_s*."""
+    import anyio
+
+    from pangraph.api.errors import ApiError
+    from pangraph.api.query_workers import QueryRunner
+    from pangraph.store.query_worker import QueryJob
+
+    runner = QueryRunner(node.store, workers=1, timeout_s=timeout_s, queue_timeout_s=1.0, max_rows=0)
+    try:
+        result = anyio.run(runner.run, QueryJob(query=sparql, media_type=QUERY_FORMATS[fmt]))
+    except ApiError as e:
+        _fail(PangraphError(f"{e.detail}; a SERVICE peer may be slow or down (pangraph peers check)"
+                            if e.status == 503 else e.detail))
+    finally:
+        runner.close()
+    if result.error_kind is not None:
+        reason = result.error
+        if result.extra.get("os_error"):
+            reason = f"a SERVICE call to a peer failed: {reason} (use SERVICE SILENT to go on without it)"
+        _fail(PangraphError(reason))
+    if fmt == "table" and result.kind == "solutions":
+        _print_table(json.loads(result.body))
+    elif fmt == "table" and result.kind == "boolean":
+        click.echo("true" if json.loads(result.body)["boolean"] else "false")
+    else:
+        sys.stdout.buffer.write(result.body)
 
 
 def _print_table(data: dict[str, Any]) -> None:
@@ -540,6 +614,23 @@ def config_cmd(obj: _Ctx, as_json: bool) -> None:
     click.echo("\nsources:" + ("" if cfg.sources else " none declared"))
     for name, s in cfg.sources.items():
         click.echo(f"  {name}: {s.kind} {s.url} prefix={s.metadata_prefix}" + (f" set={s.set}" if s.set else ""))
+
+
+@main.command("token")
+@click.argument("name")
+def token_cmd(name: str) -> None:
+    """Print a new random bearer token for NAME (link API writes) and the links.tokens entry with its hash.
+
+    The node stores only the hash: keep the token, add the entry to `links.tokens` in pangraph.toml."""
+    from pangraph.auth import new_token
+
+    try:
+        token, entry = new_token(name)
+    except ConfigError as e:
+        _fail(e)
+        return
+    click.echo(f"token: {token}")
+    click.echo(f'pangraph.toml:  [links]  tokens = ["{entry}"]   (append to the list if it exists)')
 
 
 if __name__ == "__main__":  # pragma: no cover

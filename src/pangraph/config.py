@@ -91,6 +91,35 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("federation.peers", list, [],
             "SPARQL endpoints of peer nodes that SERVICE may call (exact URLs). SERVICE to any other IRI is "
             "refused with 400 before the query runs."),
+    Setting("federation.timeout_s", float, 10.0,
+            "Time limit of a query to a peer from the command line (`pangraph peers check`, and `pangraph query` "
+            "when it uses SERVICE, and the link suggestions' peer queries of GET /links/suggestions?peers=true), in "
+            "seconds; a peer that is slow or down is reported, never waited for."),
+    Setting("links.tokens", list, [],
+            "Bearer tokens allowed to write to the link API, as NAME:SHA256 entries (the SHA-256 hex digest of the "
+            "token, never the token); `pangraph token NAME` prints a new token and its entry."),
+    Setting("links.oidc.issuer", str, "",
+            "OIDC issuer (iss) whose JWT access tokens may write to the link API (e.g. EOSC AAI). Empty: no OIDC."),
+    Setting("links.oidc.audience", str, "", "Audience (aud) an OIDC access token must carry for this node."),
+    Setting("links.oidc.jwks_url", str, "",
+            "The issuer's JWKS URL: the only place the node fetches signing keys from (timeout, 256 kB limit)."),
+    Setting("links.oidc.jwks_cache_s", float, 600.0, "How long the fetched JWKS is kept, in seconds."),
+    Setting("links.oidc.timeout_s", float, 5.0, "HTTP timeout of a JWKS fetch, in seconds."),
+    Setting("links.registries", list, ["https://doi.org"],
+            "Registries (base URLs) a link target may be checked against (POST /links?check=true), besides the "
+            "hosts of federation.peers; no other host is ever contacted."),
+    Setting("links.check_timeout_s", float, 5.0, "HTTP timeout of checking a link target, in seconds."),
+    Setting("links.check_max_bytes", int, 1_000_000, "Most bytes read when checking a link target."),
+    Setting("oai.repository_identifier", str, "",
+            "repositoryIdentifier of the OAI-PMH provider at /oai: OAI identifiers are "
+            "oai:{repositoryIdentifier}:{source}/{key}. Empty: the host[:port] of node.base."),
+    Setting("oai.page_size", int, 100, "Records (or headers) per OAI-PMH list response; the rest via resumptionToken."),
+    Setting("oai.admin_email", list, [],
+            "adminEmail(s) of the OAI-PMH Identify response. Empty: pangraph@{host of node.base}, which is only "
+            "valid when that host is a domain name: set it on a public node."),
+    Setting("oai.token_secret", str, "",
+            "Key that signs OAI-PMH resumption tokens (HMAC-SHA256): tokens are stateless and survive restarts. "
+            "Empty: a random key kept in {paths.data}/oai-token.key (made on first use)."),
     Setting("server.log_format", str, "text",
             "Log lines of `pangraph serve` (and every command): 'text', or 'json' (one JSON object per line: time, "
             "level, logger, message; access logs add method, path, route, status, duration_ms). --json-logs forces json."),
@@ -132,6 +161,7 @@ SOURCE_KEYS: dict[str, str] = {
     "path": "files: a file, folder or glob (relative to the config file).",
     "format": "files: the format of the files (see the 'files' kind).",
     "timeout_s": "Per-source HTTP timeout in seconds (overrides harvest.timeout_s).",
+    "peer_base": "pangraph-node: the peer's node.base (default: url without a trailing /oai), for provenance.",
 }
 
 #: kind → (keys it accepts besides kind/title/facility/from, keys it needs, what it is)
@@ -148,6 +178,8 @@ SOURCE_KINDS: dict[str, tuple[frozenset[str], frozenset[str], str]] = {
              "TeSS JSON-API (materials, events), following links.next"),
     "files": (frozenset({"path", "format", "metadata_prefix"}), frozenset({"path", "format"}),
               "local files in a known format (dumps, CodeMeta, CITATION.cff, curated software lists …)"),
+    "pangraph-node": (frozenset({"url", "set", "peer_base", "timeout_s"}), frozenset({"url"}),
+                      "another pangraph node's OAI-PMH provider (format rdf: its record graphs as they are)"),
 }
 COMMON_SOURCE_KEYS = frozenset({"kind", "title", "facility", "from"})
 

@@ -218,6 +218,11 @@ class Node:
         ]
         if rec.datestamp:
             triples.append((g, PANGRAPH.datestamp, literal(rec.datestamp)))
+        cfg = self.config.sources.get(rec.source)
+        if cfg is not None and cfg.kind == "pangraph-node":  # which node, which of its records
+            from pangraph.sources.pangraph_node import provenance_triples
+
+            triples.extend(provenance_triples(cfg, rec, graph))
         return ntriples(triples)
 
     def _source_description(self, source: str) -> str:

@@ -28,6 +28,8 @@ from pangraph.api import browse
 from pangraph.api import search as search_api
 from pangraph.api import catalog, dumps, metrics, sitemap, void
 from pangraph.api import panosc
+from pangraph.api import oai as oai_api
+from pangraph.api import links as links_api
 from pangraph.api.context import NodeContext, RunArchive, context, in_thread
 from pangraph.api.errors import ApiError, error_body
 from pangraph.api.negotiation import prefers_html
@@ -184,6 +186,8 @@ def create_app(
     app.include_router(sitemap.router, tags=["node descriptions"])
     app.include_router(metrics.router, tags=["operations"])
     app.include_router(panosc.router, tags=["PaNOSC search API"])
+    app.include_router(oai_api.router, tags=["OAI-PMH"])
+    app.include_router(links_api.router, tags=["links"])
 
     @app.get("/health", tags=["node"], summary="Is the node up?",
              description="`status` is `ok` when the store answers; with the number of quads it holds. "

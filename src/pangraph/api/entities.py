@@ -395,6 +395,9 @@ def entity_summary(store: Any, view: dict[str, Any]) -> dict[str, Any] | None:
         s["instrument_types"] = _texts(v(SCHEMA.raw("additionalType")))
         s["datasets"] = datasets_of_instrument(store, iri)
         s["related"] = related(store, iri)
+    from pangraph.links import links_about  # the link API's links (graph {base}/graph/links), with provenance
+
+    s["cross_links"] = links_about(store, iri)
     return s
 
 

@@ -171,7 +171,24 @@ def void_ntriples(ctx: NodeContext, *, quads: int) -> str:
             target = iri(f"{doc_iri(ctx)}#{key}")
             t += [(target, RDF.type, VOID.Dataset), (target, DCT.title, literal(title, lang="en")),
                   (target, VOID.uriSpace, literal(prefix)), (target, FOAF.homepage, iri(homepage))]
+    t += cross_node_linksets(ctx, ds)
     return ntriples(t)
+
+
+def cross_node_linksets(ctx: NodeContext, ds: str) -> list[tuple[str, str, str]]:
+    """One ``void:Linkset`` per (predicate, object origin) of the links graph (the link API, :mod:`pangraph.links`)."""
+    from pangraph.links import linkset_counts
+
+    t: list[tuple[str, str, str]] = []
+    for n in linkset_counts(ctx.store, ctx.base):
+        key = hashlib.sha1(f"{n['predicate']} {n['origin']}".encode("utf-8")).hexdigest()[:10]
+        ls, target = iri(f"{doc_iri(ctx)}#crossnode-{key}"), iri(f"{doc_iri(ctx)}#origin-{hashlib.sha1(n['origin'].encode('utf-8')).hexdigest()[:10]}")
+        t += [(ds, VOID.subset, ls), (ls, RDF.type, VOID.Linkset), (ls, VOID.subjectsTarget, ds),
+              (ls, VOID.objectsTarget, target), (ls, VOID.linkPredicate, iri(n["predicate"])),
+              (ls, VOID.triples, literal(str(n["triples"]), datatype=XSD.raw("integer"))),
+              (ls, DCT.source, iri(ctx.base + "/graph/links")),
+              (target, RDF.type, VOID.Dataset), (target, VOID.uriSpace, literal(n["origin"]))]
+    return t
 
 
 def cached_void(request: Request) -> str:

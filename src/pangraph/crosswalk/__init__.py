@@ -14,7 +14,7 @@ from pangraph import iri as ids
 from pangraph.crosswalk.mappings import FieldRule, Mappings, load_mappings
 from pangraph.crosswalk.record_graph import CrosswalkContext, RecordGraph
 from pangraph.crosswalk.jsondoc import parse_json
-from pangraph.crosswalk.transforms import FORMAT_INFO, FORMATS, format_info
+from pangraph.crosswalk.transforms import FORMAT_INFO, FORMATS, RECORD_FORMATS, format_info
 from pangraph.crosswalk.xml import Element, attr, child, children, local_name, namespace, parse_xml
 from pangraph.errors import RecordError
 from pangraph.rdf import RDF, iri
@@ -81,6 +81,9 @@ def crosswalk_record(record: RawRecord, *, ctx: CrosswalkContext) -> CrosswalkRe
     records included) or is in a format no crosswalk knows."""
     if record.deleted:
         raise RecordError("deleted record: no metadata to crosswalk", record=record.identifier, source=record.source)
+    whole = RECORD_FORMATS.get(record.metadata_prefix)
+    if whole is not None:  # the payload is already RDF in the model (e.g. a peer pangraph node: rdf_record.py)
+        return whole(record, ctx=ctx)
     info = FORMAT_INFO.get(record.metadata_prefix)
     if info is not None and info.syntax == "json":
         fmt = record.metadata_prefix

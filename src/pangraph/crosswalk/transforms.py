@@ -41,6 +41,9 @@ class FormatInfo:
 FORMATS: dict[str, dict[str, TransformSpec]] = {}
 #: format name → how it is read
 FORMAT_INFO: dict[str, FormatInfo] = {}
+#: record metadata_prefix → whole-record crosswalk ``f(record, *, ctx) -> CrosswalkResult`` for formats whose
+#: payload is already RDF in the project's model (no field mapping: ``RECORD_FORMATS`` of a module, e.g. rdf_record)
+RECORD_FORMATS: dict[str, Callable[..., Any]] = {}
 
 _SKIP = {"transforms", "mappings", "record_graph", "xml", "jsondoc", "fields"}
 
@@ -57,6 +60,7 @@ def _discover() -> None:
                 raise RuntimeError(f"format {name!r} registered twice (again by pangraph.crosswalk.{mod.name})")
             FORMATS[name] = transforms
             FORMAT_INFO[name] = getattr(module, "FORMAT_INFO", {}).get(name, FormatInfo())
+        RECORD_FORMATS.update(getattr(module, "RECORD_FORMATS", {}))
 
 
 def format_info(name: str) -> FormatInfo:

@@ -77,6 +77,7 @@ SOURCE_FACTORIES: dict[str, str] = {
     "datacite-rest": "pangraph.sources.datacite_rest:from_config",
     "tess": "pangraph.sources.tess:from_config",
     "files": "pangraph.sources.files:from_config",
+    "pangraph-node": "pangraph.sources.pangraph_node:from_config",
 }
 
 
