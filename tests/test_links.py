@@ -374,3 +374,11 @@ def test_same_doi_at_a_peer_node_is_suggested(node: SimpleNamespace, tmp_path) -
             app_a.state.links_dumps.wait()
     app_b.state.ctx.close()  # node B's SPARQL query workers
     assert node.stranger.hits == []
+
+
+def test_a_hostile_iri_parameter_finds_nothing_and_changes_nothing(node: SimpleNamespace) -> None:
+    before = node.store.count_quads()
+    for bad in ['x> } } ; DROP ALL ; SELECT * { <x', 'https://a.example/b c', '"quoted"']:
+        r = node.client.get("/links", params={"iri": bad})
+        assert r.status_code == 200 and r.json()["count"] == 0, r.text
+    assert node.store.count_quads() == before

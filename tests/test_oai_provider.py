@@ -490,3 +490,18 @@ def test_archive_keeps_publication_times_and_upgrades_old_archives(tmp_path: Pat
         assert archive.earliest_published() == "2026-01-01T00:00:00.000Z"
         assert archive.published_count(source="s", from_="2026-01-01T00:00:00") == 1
         assert archive.published_count(until="2025-12-31T23:59:59.999Z") == 0
+
+
+def test_rdf_payload_bytes_are_stable(demo: SimpleNamespace) -> None:
+    """The same record gives the same bytes on every request (canonical blank nodes, sorted statements),
+    so harvesters comparing payloads see no change where there is none; ListRecords agrees with GetRecord."""
+    records = oai(demo, verb="ListRecords", metadataPrefix="rdf", set="type:training").findall(".//o:record", N)
+    with_bnodes = 0
+    for record in records[:5]:
+        identifier = record.find("o:header/o:identifier", N).text
+        first, again = (etree.tostring(oai(demo, verb="GetRecord", identifier=identifier, metadataPrefix="rdf")
+                                       .find("o:GetRecord/o:record/o:metadata", N)) for _ in range(2))
+        assert first == again, identifier
+        assert etree.tostring(record.find("o:metadata", N)) == first
+        with_bnodes += b"nodeID" in first
+    assert records and with_bnodes, "no record with blank nodes was compared"

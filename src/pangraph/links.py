@@ -15,8 +15,7 @@ graph) and a resource of another node or registry (``o``, an http(s) IRI), with 
 Rejected suggestions are kept in the same graph as ``pangraph:RejectedLinkSuggestion`` nodes (same id
 scheme, without the plain triple) so that they are not suggested again.
 
-The store interface has no update verb for library code besides ``replace_graph``; the links graph is
-small (curated statements), so every write rebuilds it from the current set under a lock.
+Writes change only the statements of the link concerned (``Store.change_graph``), under a lock.
 """
 
 from __future__ import annotations
@@ -158,6 +157,7 @@ SELECT DISTINCT ?r ?id WHERE {{
 _RDF_TYPE = RDF.raw("type")
 _LINK, _REJECTED = PANGRAPH.raw("Link"), PANGRAPH.raw("RejectedLinkSuggestion")
 _SUBJ, _PRED, _OBJ = RDF.raw("subject"), RDF.raw("predicate"), RDF.raw("object")
+_SAFE_IRI = re.compile(r'[^<>"{}|^`\\\s]+')
 _BY, _CONF, _CREATED = PANGRAPH.raw("assertedBy"), PANGRAPH.raw("confidence"), DCT.raw("created")
 _COMMENT = RDFS.raw("comment")
 _LOCK = threading.Lock()  # one writer at a time per process (the embedded store has one process anyway)
@@ -172,13 +172,22 @@ class LinkStore:
         self.graph = iris.links_graph(self.base)
 
     # -- reading ----------------------------------------------------------------------------------
-    def _read(self) -> list[Link]:
-        """Every link and rejected suggestion: one scan of the link nodes' statements, assembled here (a join
-        of the seven properties in SPARQL was quadratic in Oxigraph's plan; this stays linear)."""
+    def _read(self, *, ids: Iterable[str] | None = None, about: str | None = None) -> list[Link]:
+        """The links and rejected suggestions — all, those with the ids *ids*, or those whose subject or object
+        is *about* — from one read of their nodes' statements, assembled here (a join of the seven properties
+        in SPARQL was quadratic in Oxigraph's plan; this stays linear)."""
         prefix = link_iri(self.base, "")
-        rows = self.store.select(
-            f"SELECT ?l ?q ?v WHERE {{ GRAPH <{self.graph}> {{ ?l ?q ?v }} "
-            f'FILTER(STRSTARTS(STR(?l), "{prefix}")) }}')
+        if ids is not None:
+            nodes = " ".join(f"<{link_iri(self.base, i)}>" for i in ids)
+            if not nodes:
+                return []
+            where = f"VALUES ?l {{ {nodes} }} GRAPH <{self.graph}> {{ ?l ?q ?v }}"
+        elif about is not None:
+            where = (f"GRAPH <{self.graph}> {{ {{ ?l <{_SUBJ}> <{about}> }} UNION {{ ?l <{_OBJ}> <{about}> }} "
+                     f"?l ?q ?v }}")
+        else:
+            where = f"GRAPH <{self.graph}> {{ ?l ?q ?v }}"
+        rows = self.store.select(f'SELECT ?l ?q ?v WHERE {{ {where} FILTER(STRSTARTS(STR(?l), "{prefix}")) }}')
         nodes: dict[str, dict[str, Any]] = {}
         for r in rows:
             props = nodes.setdefault(r["l"], {"types": set()})
@@ -207,13 +216,15 @@ class LinkStore:
 
     def links(self, iri_: str | None = None) -> list[Link]:
         """Every link, or those whose subject or object is *iri_*."""
-        found = [l for l in self._read() if l.status == "link"]
+        if iri_ is not None and not _SAFE_IRI.fullmatch(iri_):
+            return []  # nothing can link to a string that is not an IRI (and it must not reach the query)
+        found = [l for l in self._read(about=iri_) if l.status == "link"]
         if iri_ is not None:
             found = [l for l in found if iri_ in (l.subject, l.object)]
         return found
 
     def get(self, id_: str) -> Link | None:
-        for l in self._read():
+        for l in self._read(ids=[id_]):
             if l.id == id_ and l.status == "link":
                 return l
         return None
@@ -245,9 +256,10 @@ class LinkStore:
             t.append((node, RDFS.comment, literal(l.comment)))
         return t
 
-    def _write(self, all_links: Iterable[Link]) -> None:
-        triples = [t for l in all_links for t in self._triples(l)]
-        self.store.replace_graph(self.graph, ntriples(triples))
+    def _change(self, *, remove: Iterable[Link] = (), add: Iterable[Link] = ()) -> None:
+        """Remove the statements of *remove* and add those of *add*, in one update of the links graph."""
+        self.store.change_graph(self.graph, delete=ntriples([t for l in remove for t in self._triples(l)]),
+                                insert=ntriples([t for l in add for t in self._triples(l)]))
 
     def add(self, subject: str, predicate: str, obj: str, *, principal: str, comment: str = "",
             confidence: float = 1.0) -> tuple[Link, bool]:
@@ -264,7 +276,7 @@ class LinkStore:
             raise LinkError(f"comment is longer than {MAX_COMMENT_LENGTH} characters", field="comment")
         id_ = link_id(subject, pred, obj)
         with _LOCK:
-            current = self._read()
+            current = self._read(ids=[id_])
             for l in current:
                 if l.id == id_ and l.status == "link":
                     return l, False
@@ -273,29 +285,29 @@ class LinkStore:
                                 "has a statement about it)", field="subject")
             link = Link(id=id_, subject=subject, predicate=pred, object=obj, asserted_by=principal,
                         created=_now(), comment=comment, confidence=float(confidence), iri=link_iri(self.base, id_))
-            self._write([l for l in current if l.id != id_] + [link])  # accepting replaces a rejection
+            self._change(remove=[l for l in current if l.id == id_], add=[link])  # accepting replaces a rejection
         log.info("link created", extra={"event": "link.create", "principal": principal, "link": id_,
                                         "subject": subject, "predicate": pred, "object": obj})
         return link, True
 
     def delete(self, id_: str, *, principal: str) -> Link | None:
         with _LOCK:
-            current = self._read()
+            current = self._read(ids=[id_])
             gone = next((l for l in current if l.id == id_ and l.status == "link"), None)
             if gone is None:
                 return None
-            self._write([l for l in current if l is not gone])
+            self._change(remove=[gone])
         log.info("link deleted", extra={"event": "link.delete", "principal": principal, "link": id_,
                                         "subject": gone.subject, "predicate": gone.predicate, "object": gone.object})
         return gone
 
     def reject(self, s: Suggestion, *, principal: str, comment: str = "") -> Link:
         with _LOCK:
-            current = self._read()
+            current = self._read(ids=[s.id])
             rejected = Link(id=s.id, subject=s.subject, predicate=s.predicate, object=s.object,
                             asserted_by=principal, created=_now(), comment=comment or s.reason,
                             confidence=s.confidence, iri=link_iri(self.base, s.id), status="rejected")
-            self._write([l for l in current if l.id != s.id] + [rejected])
+            self._change(remove=[l for l in current if l.id == s.id], add=[rejected])
         log.info("link suggestion rejected", extra={"event": "link.reject", "principal": principal, "link": s.id})
         return rejected
 

@@ -72,6 +72,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+import pyoxigraph as ox
 import rdflib
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -345,6 +346,9 @@ def main_resource(ctx: NodeContext, graph: str) -> str | None:
     return rows[0]["r"] if rows else None
 
 
+_RDF_PREFIXES = ("dct", "schema", "foaf", "dcat", "prov", "adms", "vcard", "skos", "pangraph")
+
+
 def record_rdf(ctx: NodeContext, graph: str, resource: str | None) -> rdflib.Graph:
     """The ``rdf`` payload of a record: its graph plus the links-graph statements about its main resource."""
     g = rdflib.Graph()
@@ -365,6 +369,18 @@ def record_rdf(ctx: NodeContext, graph: str, resource: str | None) -> rdflib.Gra
         if links.strip():
             g.parse(data=links, format="nt")
     return g
+
+
+def rdf_xml(g: rdflib.Graph) -> bytes:
+    """*g* as RDF/XML, the same bytes for the same graph on every call and after restarts (so a harvester
+    comparing payloads sees no change where there is none): blank nodes get canonical labels
+    (``rdflib.compare.to_canonical_graph``), statements are written sorted, by pyoxigraph's serializer."""
+    from rdflib.compare import to_canonical_graph
+
+    lines = sorted(line for line in to_canonical_graph(g).serialize(format="nt").splitlines() if line.strip())
+    triples = ox.parse(("\n".join(lines) + "\n").encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    prefixes = {prefix: str(ns) for prefix, ns in g.namespaces() if prefix and prefix in _RDF_PREFIXES}
+    return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes)
 
 
 def technique_labels(ctx: NodeContext, g: rdflib.Graph) -> Any:
@@ -486,7 +502,7 @@ def _metadata(parent: etree._Element, ctx: NodeContext, row: dict[str, Any], pre
     g = record_rdf(ctx, graph, resource)
     metadata = _el(parent, "metadata")
     if prefix == "rdf":
-        metadata.append(etree.fromstring(g.serialize(format="xml", encoding="utf-8")))
+        metadata.append(etree.fromstring(rdf_xml(g)))
         return
     kind = next((s.split(":", 1)[1] for s in sets if s.startswith("type:")), "other")
     if prefix in ("oai_datacite", "datacite"):

@@ -51,6 +51,10 @@ class Store(Protocol):
     def replace_graph(self, graph: str, data: str, *, format: str = "application/n-triples") -> None:
         """Replace the whole named graph *graph* with *data* (ontologies, links …)."""
 
+    def change_graph(self, graph: str, *, delete: str = "", insert: str = "") -> None:
+        """In one update, remove the N-Triples *delete* from and add the N-Triples *insert* to *graph*
+        (small curated edits such as links, without rewriting the graph)."""
+
     def bulk_load(self, data: bytes | str | IO[bytes], *, format: str = "application/n-quads") -> None:
         """Fast, non-transactional load of many quads (initial builds)."""
 

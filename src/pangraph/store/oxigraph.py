@@ -150,6 +150,25 @@ class OxigraphStore:
         finally:
             self.generation += 1
 
+    def change_graph(self, graph: str, *, delete: str = "", insert: str = "") -> None:
+        g = ox.NamedNode(graph)
+        parts = []
+        try:
+            for verb, data in (("DELETE", delete), ("INSERT", insert)):
+                if data.strip():
+                    # parsed first: a syntax error changes nothing; serialised back so the update is well-formed
+                    ds = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object, g)
+                                    for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+                    body = ox.serialize(ds, format=ox.RdfFormat.N_QUADS)
+                    text = (body.decode("utf-8") if isinstance(body, bytes) else body).replace(f" <{graph}> .\n", " .\n")
+                    parts.append(f"{verb} DATA {{ GRAPH <{graph}> {{\n{text}}} }}")
+            if parts:
+                self._store.update(" ;\n".join(parts))
+        except (SyntaxError, ValueError) as e:
+            raise StoreError(f"could not change graph {graph}: {e}") from None
+        finally:
+            self.generation += 1
+
     def bulk_load(self, data: bytes | str | IO[bytes], *, format: str = "application/n-quads") -> None:
         try:
             self._store.bulk_load(data, format=self._rdf_format(format))
