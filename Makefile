@@ -21,11 +21,19 @@ run: $(STAMP)
 ## make test: the whole test suite
 test: $(STAMP)
 	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-virtuoso.sh
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-## make bench: throughput benchmarks (prints figures and ratios)
+## make bench: throughput benchmarks (prints figures and ratios). DataCite (the targets' format) at BENCH_N records
+## (100000 or 600000 for the scale runs), the other harvested formats at BENCH_FORMATS_N; BENCH_WORKERS=1,0 times
+## the end-to-end ingest both in one process and on every core
+BENCH_N ?= 10000
+BENCH_FORMATS_N ?= 2000
+BENCH_WORKERS ?= 0
 bench: $(STAMP)
-	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_scale.py --n $(BENCH_N) --formats datacite --workers $(BENCH_WORKERS)
+	$(BIN)/python bench/bench_scale.py --n $(BENCH_FORMATS_N) --formats oai_dc,panosc,scicat,tess,codemeta \
+	    --workers $(BENCH_WORKERS) --json bench/results/scale-formats-$(BENCH_FORMATS_N).json
 	$(BIN)/python bench/bench_search.py --n 100000
 	$(BIN)/python bench/bench_descriptions.py --n 10000
 

@@ -6,8 +6,10 @@ no mocks). Debian's chromium is installed by ``scripts/ensure-chromium.sh`` (``m
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -62,14 +64,29 @@ def require_chromium() -> None:
 
 
 def dump_dom(url: str, profile: Path) -> str:
-    """The DOM of *url* after headless chromium (phone-sized window) has loaded it and run its scripts."""
-    out = subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=390,844",
-         f"--user-data-dir={profile}", "--dump-dom", url],
-        capture_output=True, text=True, timeout=60, check=True,
-    )
-    return out.stdout
+    """The DOM of *url* after headless chromium (phone-sized window) has loaded it and run its scripts.
+
+    Each call uses a fresh profile directory under *profile*: chromium reusing a profile a previous
+    headless run has just left sometimes crashes (SIGSEGV). A chromium that crashes (killed by a
+    signal) is tried once more; any other failure is raised as it is."""
+    profile.mkdir(parents=True, exist_ok=True)
+    for attempt in (1, 2):
+        run_profile = Path(tempfile.mkdtemp(prefix="chromium-", dir=profile))
+        try:
+            out = subprocess.run(
+                [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=390,844",
+                 f"--user-data-dir={run_profile}", "--dump-dom", url],
+                capture_output=True, text=True, timeout=60,
+            )
+        finally:
+            shutil.rmtree(run_profile, ignore_errors=True)
+        if out.returncode < 0 and attempt == 1:  # killed by a signal: a chromium crash, not the page
+            continue
+        if out.returncode != 0:
+            raise subprocess.CalledProcessError(out.returncode, out.args, out.stdout, out.stderr)
+        return out.stdout
+    raise AssertionError("unreachable")
 
 
 @contextmanager

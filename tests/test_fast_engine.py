@@ -543,6 +543,107 @@ def test_mutated_training_and_software_records_agree(engines: tuple[FastValidato
     assert any("/shapes/training#" in (s or "") for s in shapes)
 
 
+# --- what is loaded: classes asked about together, canonical literals ------------------------------------------
+
+_ATOM_SHAPES = """
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+ex:S a sh:NodeShape ; sh:targetClass ex:A ; sh:property ex:SP .
+ex:SP a sh:PropertyShape ; sh:path ex:knows ; sh:class ex:B .
+ex:N a sh:NodeShape ; sh:targetClass ex:B ; sh:property ex:NP .
+ex:NP a sh:PropertyShape ; sh:path ex:name ; sh:minCount 1 ; sh:datatype xsd:string .
+"""
+_ATOM_ONTOLOGY = ("@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix ex: <http://ex.org/> .\n"
+                  "ex:B rdfs:subClassOf ex:A . ex:C rdfs:subClassOf ex:B . ex:D rdfs:subClassOf ex:A .\n")
+_ATOM_RECORDS = {
+    "http://g/1": (f"<{_EX}a> {RDF_TYPE} <{_EX}A> .\n<{_EX}a> <{_EX}knows> <{_EX}d> .\n"
+                   f"<{_EX}d> {RDF_TYPE} <{_EX}D> .\n<{_EX}d> {RDF_TYPE} <{_EX}A> .\n"
+                   f"<{_EX}a> <{_EX}knows> <{_EX}c> .\n<{_EX}c> {RDF_TYPE} <{_EX}C> .\n<{_EX}c> {RDF_TYPE} <{_EX}B> .\n"
+                   f"<{_EX}a> {RDF_TYPE} <{_EX}Z> .\n"),
+    "http://g/2": (f"<{_EX}b> {RDF_TYPE} <{_EX}B> .\n<{_EX}b> <{_EX}name> \"b\" .\n"
+                   f"<{_EX}b> <{_EX}knows> <{_EX}a> .\n<{_EX}a> {RDF_TYPE} <{_EX}A> .\n"
+                   f"<{_EX}a> <{_EX}knows> _:x .\n_:x {RDF_TYPE} <{_EX}C> .\n"),
+}
+
+
+def test_classes_asked_about_together_are_loaded_as_one(tmp_path: Path) -> None:
+    profile = _odd_profile(tmp_path, "atoms", _ATOM_SHAPES)
+    ontology = {"ex": _ATOM_ONTOLOGY}
+    fast = FastValidator([profile], ontology_graphs=ontology)
+    a, b, c, d = (rdflib.URIRef(_EX + x) for x in "ABCD")
+    # the sets asked about: {A B C D} (targets of ex:S), {B C} (sh:class, targets of ex:N)
+    assert fast._atoms[a] == fast._atoms[d] != fast._atoms[b] == fast._atoms[c]
+    quads = fast._fast_nquads(0, _ATOM_RECORDS["http://g/1"])
+    assert quads == fast._strict_nquads("http://g/1", 0, _ATOM_RECORDS["http://g/1"])
+    types = [q for q in quads.splitlines() if RDF_TYPE in q]
+    assert len(types) == 3, "one statement per node and atom; ex:Z is asked about by nobody"
+    got = assert_same((fast, Validator([profile], ontology_graphs=ontology)), _ATOM_RECORDS)
+    assert {(r.focus, r.component.rsplit("#", 1)[1]) for r in got["http://g/1"].results} == {
+        (f"{_EX}a", "ClassConstraintComponent"), (f"{_EX}c", "MinCountConstraintComponent")}
+
+
+def test_rdf_type_read_as_a_value_is_loaded_as_written(tmp_path: Path) -> None:
+    profile = _odd_profile(tmp_path, "typevalues", _ATOM_SHAPES + """
+ex:T a sh:NodeShape ; sh:targetClass ex:A ; sh:property ex:TP .
+ex:TP a sh:PropertyShape ; sh:path rdf:type ; sh:in ( ex:A ex:B ex:C ex:D ) ; sh:maxCount 2 .
+""")
+    ontology = {"ex": _ATOM_ONTOLOGY}
+    fast = FastValidator([profile], ontology_graphs=ontology)
+    assert fast._atoms == {}
+    quads = fast._fast_nquads(0, _ATOM_RECORDS["http://g/1"])
+    assert len([q for q in quads.splitlines() if RDF_TYPE in q]) == 6, "ex:Z too: sh:in reads it"
+    got = assert_same((fast, Validator([profile], ontology_graphs=ontology)), _ATOM_RECORDS)
+    assert (f"{_EX}a", "InConstraintComponent", f"<{_EX}Z>") in {
+        (r.focus, r.component.rsplit("#", 1)[1], r.value) for r in got["http://g/1"].results}
+
+
+def test_predicates_only_tested_for_existence_are_loaded_once_without_their_objects(tmp_path: Path) -> None:
+    profile = _odd_profile(tmp_path, "existence", """
+ex:S a sh:NodeShape ; sh:targetClass ex:A ; sh:property ex:E , ex:F , ex:G .
+ex:E a sh:PropertyShape ; sh:path ex:note ; sh:minCount 1 ; sh:severity sh:Info ; sh:message "a note, please" .
+ex:F a sh:PropertyShape ; sh:path ex:name ; sh:minCount 1 .
+ex:G a sh:PropertyShape ; sh:path ex:name ; sh:maxLength 5 .
+ex:H a sh:NodeShape ; sh:targetClass ex:A ; sh:property [ sh:path ( ex:link ex:note ) ; sh:minCount 1 ] .
+""")
+    fast = FastValidator([profile])
+    assert fast.existence_only == frozenset(), "ex:note is in a sequence path, ex:name has a value constraint"
+    profile = _odd_profile(tmp_path, "existence2", """
+ex:S a sh:NodeShape ; sh:targetClass ex:A ; sh:property ex:E , ex:F .
+ex:E a sh:PropertyShape ; sh:path ex:note ; sh:minCount 1 ; sh:severity sh:Info .
+ex:F a sh:PropertyShape ; sh:path ex:name ; sh:minCount 1 ; sh:maxLength 5 .
+""")
+    engines = (FastValidator([profile]), Validator([profile]))
+    assert engines[0].existence_only == {_EX + "note"}
+    graphs = {"http://g/1": (f"<{_EX}a> {RDF_TYPE} <{_EX}A> .\n<{_EX}a> <{_EX}note> \"{'long ' * 50}\"@en .\n"
+                             f"<{_EX}a> <{_EX}note> _:n1 .\n<{_EX}a> <{_EX}note> \"7\"^^<{XSD}integer> .\n"
+                             f"_:b {RDF_TYPE} <{_EX}A> .\n_:b <{_EX}note> <{_EX}x> .\n_:b <{_EX}name> \"too long\" .\n"),
+              "http://g/2": f"<{_EX}a> {RDF_TYPE} <{_EX}A> .\n<{_EX}a> <{_EX}name> \"a\" .\n"}
+    quads = engines[0]._fast_nquads(0, graphs["http://g/1"])
+    assert quads == engines[0]._strict_nquads("http://g/1", 0, graphs["http://g/1"])
+    assert [q for q in quads.splitlines() if "note" in q] == [
+        f'<{_EX}a> <{_EX}note> "" <g:0> .', f'<urn:pangraph:bnode:0:b> <{_EX}note> "" <g:0> .']
+    got = assert_same(engines, graphs)
+    assert {(r.focus, r.component.rsplit("#", 1)[1]) for r in got["http://g/1"].results} == {
+        (f"{_EX}a", "MinCountConstraintComponent"), ("_:b", "MaxLengthConstraintComponent")}
+    assert {(r.focus, r.path) for r in got["http://g/2"].results} == {(f"{_EX}a", f"{_EX}note")}
+
+
+def test_canonical_literals_skip_rdflib_with_its_verdict() -> None:
+    from pangraph.validate.fast_engine import _CANONICAL, _canonical_valid, _datatype_ok
+    values = ["0", "00", "05", "-0", "-5", "+5", "5", "123456789012345678", "1234567890123456789", "1e3", "1.0",
+              " 5", "2023-12-18", "2024-02-29", "2023-02-29", "2023-04-31", "0999-01-01", "1000-01-01", "9999-12-31",
+              "2023-13-01", "2023-00-10", "2023-1-01", "2023-01-01Z", "2023-01-01+02:00", "20231218", "-2023-01-01",
+              "1900-02-29", "2000-02-29"]
+    taken = 0
+    for datatype in _CANONICAL:
+        for value in values:
+            if _canonical_valid(value, datatype):
+                taken += 1
+                lit = rdflib.Literal(value, datatype=rdflib.URIRef(datatype))
+                assert _datatype_ok(lit) and str(lit) == value, (value, datatype)
+    assert taken == 14  # 4 + 1 integers, 3 + 1 non-negative integers ("20231218"), 5 dates
+    assert not _canonical_valid("2023-02-29", XSD + "date") and not _canonical_valid("5", XSD + "int")
+
+
 def test_blank_nodes_keep_their_record_labels(engines: tuple[FastValidator, Validator]) -> None:
     text = ('_:agent <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://xmlns.com/foaf/0.1/Person> .\n'
             '<http://pan.test/d/1> <http://purl.org/dc/terms/creator> _:agent .\n'

@@ -537,6 +537,9 @@ def _serve(config: Config, *, node: Any) -> None:
     from pangraph.api.search import warm_up
 
     warm_up(app, node.techniques)  # the search facet snapshot loads while the server starts
+    from pangraph.api.warm import warm_up_pages
+
+    warm_up_pages(app)  # and the start page's figures (they scan the store)
     # log_config=None: uvicorn's loggers go through the root handler (text or JSON); the access log is ours
     uvicorn.run(app, host=config["server.host"], port=config["server.port"], log_level="warning",
                 log_config=None, access_log=False)

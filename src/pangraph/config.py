@@ -45,9 +45,44 @@ SETTINGS: tuple[Setting, ...] = (
             "node's title."),
     Setting("paths.data", str, "var/pangraph",
             "Directory holding the store, the raw-record archive, locks and caches (relative to the config file)."),
-    Setting("store.backend", str, "oxigraph", "Store adapter: 'oxigraph' (embedded, on disk)."),
+    Setting("store.backend", str, "oxigraph",
+            "Store adapter: 'oxigraph' (embedded, on disk) or 'sparql' (a SPARQL 1.1 Query/Update + Graph Store "
+            "Protocol server: the store.*_endpoint settings; see docs/scaling.md)."),
     Setting("store.path", str, "",
             "Directory of the embedded Oxigraph store; empty means {paths.data}/store."),
+    Setting("store.server", str, "generic",
+            "Kind of SPARQL server behind store.backend = 'sparql': 'oxigraph' (Oxigraph server: bulk loads POST "
+            "N-Quads to its /store, queries ask for union-default-graph), 'virtuoso' (its default graph is already "
+            "the union; its system graphs are ignored) or 'generic' (any SPARQL 1.1 + Graph Store Protocol server "
+            "whose default graph is the union of its named graphs)."),
+    Setting("store.query_endpoint", str, "",
+            "SPARQL 1.1 Query endpoint of the remote store (e.g. http://127.0.0.1:7878/query, "
+            "http://host:8890/sparql-auth)."),
+    Setting("store.update_endpoint", str, "",
+            "SPARQL 1.1 Update endpoint of the remote store; empty: store.query_endpoint."),
+    Setting("store.gsp_endpoint", str, "",
+            "Graph Store Protocol endpoint of the remote store (e.g. http://127.0.0.1:7878/store, "
+            "http://host:8890/sparql-graph-crud-auth); empty: graphs are read and written with SPARQL only."),
+    Setting("store.write", str, "auto",
+            "How the remote store receives new triples (apply, bulk_load): 'nquads' (POST N-Quads of the whole "
+            "batch to store.gsp_endpoint: Oxigraph server), 'gsp' (POST N-Triples per graph), 'update' (INSERT DATA "
+            "in requests of at most store.chunk_bytes) or 'auto': the server's fastest path (oxigraph: nquads, "
+            "virtuoso and generic: gsp when store.gsp_endpoint is set, else update)."),
+    Setting("store.chunk_bytes", int, 4_000_000,
+            "Largest request body the remote store is sent in one write (bulk loads are streamed in chunks of "
+            "this size)."),
+    Setting("store.graph_prefix", str, "",
+            "Only named graphs whose IRI starts with this prefix belong to the node on a remote store (listing, "
+            "counting, dumps); empty: {node.base}/graph/. Lets the node share a server with other data."),
+    Setting("store.user", str, "",
+            "User of the remote store's endpoints (HTTP digest or basic authentication, see store.auth); empty: none."),
+    Setting("store.password", str, "",
+            "Password of store.user (prefer the environment variable PANGRAPH_STORE_PASSWORD to the file)."),
+    Setting("store.auth", str, "digest",
+            "HTTP authentication scheme for store.user: 'digest' (Virtuoso's *-auth endpoints) or 'basic'."),
+    Setting("store.timeout_s", float, 300.0,
+            "Time limit of one request to the remote store (writes, library queries), in seconds. Public "
+            "/sparql queries use server.query_timeout_s instead."),
     Setting("vocab.panet.file", str, "",
             "Local copy of PaNET (RDF/XML or Turtle). Empty: use the cache of vocab.panet.url, "
             "or the small technique table shipped with the package when offline."),
@@ -135,6 +170,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("harvest.batch_size", int, 500,
             "Records archived and loaded per batch: each batch is committed to the archive, then crosswalked, "
             "validated and written to the store in one transaction."),
+    Setting("ingest.workers", int, 0,
+            "Processes that crosswalk, validate and score records during a load (pangraph.prepare): 0 means one "
+            "per CPU core, 1 means none (everything in the process that writes the store)."),
+    Setting("ingest.parallel_min", int, 2000,
+            "Worker processes are started only once a run has fed this many records to loading (starting them "
+            "costs about a second; small runs stay in one process)."),
     Setting("harvest.timeout_s", float, 60.0, "HTTP timeout of one harvest request, in seconds."),
     Setting("harvest.max_retries", int, 5, "Retries of a transient HTTP failure (timeout, 5xx, 429) before giving up."),
     Setting("harvest.max_delay_s", float, 600.0,

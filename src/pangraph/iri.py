@@ -53,14 +53,18 @@ def orcid_checksum_ok(digits: str) -> bool:
     return digits[-1].upper() == check
 
 
+_ORCID_PREFIX = re.compile(r"^(?:orcid\s*:\s*)", re.IGNORECASE)
+_ORCID_HOST = re.compile(r"^(?:https?://)?(?:www\.)?orcid\.org/", re.IGNORECASE)
+
+
 def orcid_iri(value: str) -> str | None:
     """``https://orcid.org/XXXX-XXXX-XXXX-XXXX`` for an ORCID in any spelling (bare, http(s) URL,
     ``orcid.org/…``, ``ORCID:…``), or None when *value* holds no ORCID with a valid check digit."""
     if not value:
         return None
     v = value.strip()
-    v = re.sub(r"^(?:orcid\s*:\s*)", "", v, flags=re.IGNORECASE)
-    v = re.sub(r"^(?:https?://)?(?:www\.)?orcid\.org/", "", v, flags=re.IGNORECASE)
+    v = _ORCID_PREFIX.sub("", v)
+    v = _ORCID_HOST.sub("", v)
     m = _ORCID.fullmatch(v.strip().rstrip("/"))
     if not m:
         return None

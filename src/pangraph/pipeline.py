@@ -12,23 +12,21 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator, Sequence
 
 from pangraph import iri as ids
-from pangraph.archive import Archive, RunReport, source_lock
+from pangraph.archive import Archive, ArchivedRecord, RunReport, source_lock
 from pangraph.config import Config, SourceConfig
-from pangraph.crosswalk import CrosswalkContext, crosswalk_record, load_mappings
-from pangraph.errors import PangraphError, RecordError
-from pangraph.rdf import DCT, FOAF, PANGRAPH, PROV, RDF, RDFS, XSD, iri, literal, ntriples
-from pangraph.quality_score import score_ntriples
+from pangraph.errors import PangraphError
+from pangraph.prepare import Prepared, PreparePool, Preparer, source_iri, worker_count
+from pangraph.rdf import DCT, PROV
 from pangraph.records import RawRecord
 from pangraph.resources import project_dir
 from pangraph.sources import SourceProblem, open_source
 from pangraph.store import GraphWrite, Store, open_store
-from pangraph.validate import FastValidator, Validator, load_profiles, make_validator, quality_ntriples
-from pangraph.vocab import TechniqueIndex, load_techniques
+from pangraph.validate import FastValidator, Validator
+from pangraph.vocab import TechniqueIndex
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +39,65 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-@dataclass
-class _Pending:
-    """What one record contributes to one store write."""
+def _archived_now(rec: RawRecord, key: str, harvested_at: str) -> ArchivedRecord:
+    """*rec* as the archive now holds it (what :meth:`Archive.pending` would return for it)."""
+    if isinstance(rec, ArchivedRecord):
+        return rec
+    return ArchivedRecord(source=rec.source, identifier=rec.identifier, metadata_prefix=rec.metadata_prefix,
+                          payload=rec.payload, datestamp=rec.datestamp, header=rec.header, deleted=rec.deleted,
+                          sets=rec.sets, key=key, harvested_at=harvested_at, stored_hash=rec.content_hash)
 
-    source: str
-    identifier: str
-    content_hash: str
-    write: GraphWrite
+
+class _Loading:
+    """One run's loading: batches of archived records go through the per-record stages (in worker
+    processes once the run has fed ``ingest.parallel_min`` records and ``ingest.workers`` allows
+    more than one process) and are written in the order they were fed."""
+
+    def __init__(self, node: "Node", report: RunReport, progress: Progress | None) -> None:
+        self.node = node
+        self.report = report
+        self.progress = progress
+        self.fed = 0
+        self.pool: PreparePool | None = None
+        self.workers = worker_count(node.config)
+        # worker processes build their validator from the configuration: not possible for an injected one
+        self.parallel = self.workers > 1 and not node._validator_injected  # noqa: SLF001
+
+    def _write(self, prepared: list[Prepared]) -> None:
+        n = self.node._write_prepared(prepared, self.report)  # noqa: SLF001
+        if self.progress and n:
+            self.progress("loaded", n)
+
+    def feed(self, batch: Sequence[ArchivedRecord]) -> None:
+        if not batch:
+            return
+        self.fed += len(batch)
+        if self.pool is None and self.parallel and self.fed >= self.node.config["ingest.parallel_min"]:
+            log.info("loading with %d worker processes", self.workers)
+            self.pool = PreparePool(self.node.config, workers=self.workers, techniques=self.node.techniques)
+        if self.pool is None:
+            self._write(self.node.preparer.prepare(batch))
+            return
+        self.pool.submit(batch)
+        while self.pool.full:
+            self._write(self.pool.next_done())
+
+    def finish(self) -> None:
+        if self.pool is not None:
+            while len(self.pool):
+                self._write(self.pool.next_done())
+
+    def __enter__(self) -> "_Loading":
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            if exc_type is None:
+                self.finish()
+        finally:
+            if self.pool is not None:
+                self.pool.close()
+                self.pool = None
 
 
 class Node:
@@ -67,12 +116,25 @@ class Node:
         techniques: TechniqueIndex | None = None,
         validator: Validator | None = None,
     ) -> None:
+        self._preparer: Preparer | None = None
         self.config = config
         self._store = store
         self._archive = archive
         self._techniques = techniques
         self._validator = validator
-        self._mappings = None
+        self._validator_injected = validator is not None
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    @config.setter
+    def config(self, config: Config) -> None:
+        # the preparer describes sources (provenance) from the configuration: keep it current when a
+        # source is added at run time (``harvest`` of a one-off source, a peer declared by a caller)
+        self._config = config
+        if self._preparer is not None:
+            self._preparer.config = config
 
     # -- components -----------------------------------------------------------------------------
 
@@ -91,28 +153,25 @@ class Node:
 
     @property
     def techniques(self) -> TechniqueIndex:
-        if self._techniques is None:
-            self._techniques = load_techniques(self.config)
-        return self._techniques
+        return self.preparer.techniques
 
     @property
     def mappings(self):  # noqa: ANN201 - pangraph.crosswalk.Mappings
-        if self._mappings is None:
-            self._mappings = load_mappings()
-        return self._mappings
+        return self.preparer.mappings
 
     @property
     def validator(self) -> Validator | FastValidator:
         """The engine of the setting ``validation.engine`` for the profiles of ``validation.profiles``
         (external ones resolved through this node's configuration and cache), PaNET as background."""
-        if self._validator is None:
-            data, media_type = self.techniques.document()
-            self._validator = make_validator(
-                load_profiles(self.config["validation.profiles"], config=self.config),
-                engine=self.config["validation.engine"],
-                ontology_graphs={"panet": data.decode("utf-8")},
-            )
-        return self._validator
+        return self.preparer.validator
+
+    @property
+    def preparer(self) -> Preparer:
+        """The per-record stages (crosswalk, validate, score …) in this process (:mod:`pangraph.prepare`),
+        with the techniques and validator given to the node, if any; each is built on first use."""
+        if self._preparer is None:
+            self._preparer = Preparer(self.config, techniques=self._techniques, validator=self._validator)
+        return self._preparer
 
     def close(self) -> None:
         if self._store is not None:
@@ -169,7 +228,7 @@ class Node:
         return ids.quality_graph(self.config.base)
 
     def source_iri(self, source: str) -> str:
-        return ids.mint(self.config.base, "source", source, "")[:-1].rstrip("/")
+        return source_iri(self.config.base, source)
 
     # -- ontologies -----------------------------------------------------------------------------
 
@@ -197,42 +256,8 @@ class Node:
 
     # -- the core: load what is pending -------------------------------------------------------------
 
-    def _context(self, source: str) -> CrosswalkContext:
-        return CrosswalkContext(
-            base=self.config.base, source=source, techniques=self.techniques, mappings=self.mappings
-        )
-
     def _provenance(self, graph: str, rec: RawRecord, subject: str, harvested_at: str) -> str:
-        g = iri(graph)
-        src = iri(self.source_iri(rec.source))
-        triples = [
-            (g, RDF.type, PROV.Entity),
-            (g, DCT.source, literal(rec.source)),
-            (g, PROV.hadPrimarySource, src),
-            (g, DCT.identifier, literal(rec.identifier)),
-            (g, PANGRAPH.contentHash, literal(rec.content_hash)),
-            (g, PANGRAPH.metadataPrefix, literal(rec.metadata_prefix)),
-            (g, PANGRAPH.mappingVersion, literal(self.mappings.version)),
-            (g, PROV.generatedAtTime, literal(harvested_at, datatype=XSD.raw("dateTime"))),
-            (g, FOAF.primaryTopic, iri(subject)),
-        ]
-        if rec.datestamp:
-            triples.append((g, PANGRAPH.datestamp, literal(rec.datestamp)))
-        cfg = self.config.sources.get(rec.source)
-        if cfg is not None and cfg.kind == "pangraph-node":  # which node, which of its records
-            from pangraph.sources.pangraph_node import provenance_triples
-
-            triples.extend(provenance_triples(cfg, rec, graph))
-        return ntriples(triples)
-
-    def _source_description(self, source: str) -> str:
-        s = iri(self.source_iri(source))
-        cfg = self.config.sources.get(source)
-        triples = [(s, RDF.type, PANGRAPH.Source), (s, RDF.type, PROV.Agent), (s, PANGRAPH.sourceName, literal(source)),
-                   (s, RDFS.label, literal(cfg.title if cfg and cfg.title else source))]
-        if cfg is not None and cfg.url:
-            triples.append((s, FOAF.homepage, iri(cfg.url)))
-        return ntriples(triples)
+        return self.preparer.provenance(graph, rec, subject, harvested_at)
 
     def load_pending(
         self,
@@ -246,74 +271,51 @@ class Node:
         yet (new, changed, deleted, or left half-done by a killed run)."""
         report = report or RunReport(source=source or "*", kind="load")
         self.ensure_ontologies()
-        batch: list = []
-        for arch in self.archive.pending(source):
-            batch.append(arch)
-            if len(batch) >= batch_size:
-                self._load_batch(batch, report)
-                if progress:
-                    progress("loaded", len(batch))
-                batch = []
-        if batch:
-            self._load_batch(batch, report)
-            if progress:
-                progress("loaded", len(batch))
+        with _Loading(self, report, progress) as loading:
+            for batch in iter_batches(self.archive.pending(source), batch_size):
+                loading.feed(batch)
         self.store.flush()
         return report
 
-    def _load_batch(self, batch: Sequence, report: RunReport) -> None:
-        crosswalked: list[tuple] = []  # (archived, graph, result)
-        writes: list[_Pending] = []
-        for arch in batch:
-            rec: RawRecord = arch
-            graph = self.record_graph(rec.source, rec.identifier)
-            if rec.deleted:
-                writes.append(_Pending(rec.source, rec.identifier, rec.content_hash, GraphWrite(graph, None)))
-                log.info("record deleted: source=%s identifier=%s graph=%s", rec.source, rec.identifier, graph)
+    def _write_prepared(self, prepared: Sequence[Prepared], report: RunReport) -> int:
+        """Write one batch of prepared records: one store write, one index write, one archive update.
+        The archive marks the records loaded last, so a crash before leaves them pending and the
+        next run writes them again (both writes are idempotent). Returns the records written."""
+        writes: list[Prepared] = []
+        contributions: list = []
+        drop: list[str] = []
+        for p in prepared:
+            if p.failure is not None:
+                self.archive.mark_failed(p.source, p.identifier, p.failure[0], content_hash=p.content_hash)
+                report.add_error(p.identifier, p.failure[1])
                 continue
-            try:
-                result = crosswalk_record(rec, ctx=self._context(rec.source))
-            except RecordError as e:
-                self.archive.mark_failed(rec.source, rec.identifier, e.reason, content_hash=rec.content_hash)
-                report.add_error(rec.identifier, e.describe())
+            writes.append(p)
+            if p.data is None:
+                log.info("record deleted: source=%s identifier=%s graph=%s", p.source, p.identifier, p.graph)
+                drop.append(p.graph)
                 continue
-            crosswalked.append((arch, graph, result))
-        if crosswalked:
-            data = {graph: ntriples(result.triples) for _, graph, result in crosswalked}
-            reports = self.validator.validate(data)
-            versions = self.validator.profile_versions
-            for arch, graph, result in crosswalked:
-                rec = arch
-                quality = quality_ntriples(
-                    graph, reports[graph], profile_versions=versions, notes=result.notes,
-                    generated_at=arch.harvested_at,
-                ) + score_ntriples(graph, reports[graph], data[graph], generated_at=arch.harvested_at)
-                writes.append(_Pending(
-                    rec.source, rec.identifier, rec.content_hash,
-                    GraphWrite(graph, data[graph], self._provenance(graph, rec, result.subject, arch.harvested_at),
-                               quality),
-                ))
-                if not reports[graph].conforms:
-                    report.nonconforming += 1
-                report.add_validation(reports[graph].counts(), [n.severity for n in result.notes])
+            if not p.conforms:
+                report.nonconforming += 1
+            report.add_validation(p.counts, p.note_severities)
+            if p.contribution is None:
+                drop.append(p.graph)
+            else:
+                contributions.append(p.contribution)
         if not writes:
-            return
-        sources = {p.source for p in writes}
-        extra = "".join(self._source_description(s) for s in sorted(sources))
-        first = writes[0].write
-        writes[0] = _Pending(writes[0].source, writes[0].identifier, writes[0].content_hash,
-                             GraphWrite(first.graph, first.data, first.provenance + extra, first.quality))
-        self.store.apply([p.write for p in writes], provenance_graph=self.provenance_graph,
-                         quality_graph=self.quality_graph)
-        from pangraph.search.index import index_writes  # the search index follows the store, same batch
-
-        index_writes(self.search_index, [(p.source, p.write) for p in writes], {g: r.subject for _, g, r in crosswalked})
+            return 0
+        extra = "".join(self.preparer.source_description(s) for s in sorted({p.source for p in writes}))
+        graph_writes = [GraphWrite(p.graph, p.data, p.provenance, p.quality) for p in writes]
+        first = graph_writes[0]
+        graph_writes[0] = GraphWrite(first.graph, first.data, first.provenance + extra, first.quality)
+        self.store.apply(graph_writes, provenance_graph=self.provenance_graph, quality_graph=self.quality_graph)
+        self.search_index.apply(contributions, drop_graphs=drop)  # the index follows the store, same batch
         by_source: dict[str, list[tuple[str, str]]] = {}
         for p in writes:
             by_source.setdefault(p.source, []).append((p.identifier, p.content_hash))
         for src, items in by_source.items():
             self.archive.mark_loaded_many(src, items)
         report.loaded += len(writes)
+        return len(writes)
 
     # -- ingest: archive a stream, then load ----------------------------------------------------------
 
@@ -326,30 +328,46 @@ class Node:
         batch_size: int | None = None,
     ) -> RunReport:
         """Archive every record of *records* (in batches, each committed before it is loaded) and
-        load what changed. Problems in the stream are reported and the run goes on."""
+        load what changed. Problems in the stream are reported and the run goes on.
+
+        The records a batch added, changed or deleted go straight to loading (in worker processes
+        for a large run, see :mod:`pangraph.prepare`) while the next batch is read and archived;
+        whatever is still pending for the run's source at the end (left by an earlier, killed run)
+        is loaded last."""
         harvested_at = _now()
         batch_size = batch_size or self.config["harvest.batch_size"]
         batch: list[RawRecord] = []
+        self.ensure_ontologies()
 
-        def flush() -> None:
-            if not batch:
-                return
-            pairs = [(rec, ids.local_key(rec.identifier)) for rec in batch]
-            for status in self.archive.put_many(pairs, harvested_at=harvested_at):
-                report.count(status)
-            if progress:
-                progress("archived", len(batch))
-            batch.clear()
+        with _Loading(self, report, progress) as loading:
+            def flush() -> None:
+                if not batch:
+                    return
+                keys = [ids.local_key(rec.identifier) for rec in batch]
+                changed: dict[tuple[str, str], ArchivedRecord] = {}
+                outcomes = self.archive.put_many(list(zip(batch, keys)), harvested_at=harvested_at)
+                for rec, key, status in zip(batch, keys, outcomes):
+                    report.count(status)
+                    if status != "unchanged":  # the last version of a record listed twice wins
+                        changed.pop((rec.source, rec.identifier), None)
+                        changed[(rec.source, rec.identifier)] = _archived_now(rec, key, harvested_at)
+                if progress:
+                    progress("archived", len(batch))
+                batch.clear()
+                if changed:
+                    loading.feed(list(changed.values()))
+
+            for item in records:
+                if isinstance(item, SourceProblem):
+                    report.add_error(item.identifier or "(page)", item.reason)
+                    continue
+                batch.append(item)
+                if len(batch) >= batch_size:
+                    flush()
+            flush()
+        if report.source != "*":
             self.load_pending(source=report.source, report=report, progress=progress, batch_size=batch_size)
-
-        for item in records:
-            if isinstance(item, SourceProblem):
-                report.add_error(item.identifier or "(page)", item.reason)
-                continue
-            batch.append(item)
-            if len(batch) >= batch_size:
-                flush()
-        flush()
+        self.store.flush()
         self.add_quality_figures(report)
         return report
 

@@ -833,7 +833,7 @@ def record_links(node: Any, subject: str) -> list[dict[str, Any]]:
     rows = node.store.select(
         f"SELECT ?g ?src ?conf ?total WHERE {{ GRAPH <{p}> {{ ?g <{FOAF.raw('primaryTopic')}> {iri(subject)} ; "
         f"<{DCT.raw('source')}> ?src }} "
-        f"OPTIONAL {{ GRAPH <{q}> {{ ?rep a <{SH.raw('ValidationReport')}> ; <{DQV.raw('computedOn')}> ?g ; "
+        f"OPTIONAL {{ GRAPH <{q}> {{ ?rep <{DQV.raw('computedOn')}> ?g ; a <{SH.raw('ValidationReport')}> ; "
         f"<{SH.raw('conforms')}> ?conf }} }} "
         f"OPTIONAL {{ GRAPH <{q}> {{ ?m <{DQV.raw('computedOn')}> ?g ; <{DQV.raw('isMeasurementOf')}> <{TOTAL_METRIC}> ; "
         f"<{DQV.raw('value')}> ?total }} }} }} ORDER BY ?src ?g")

@@ -197,12 +197,17 @@ def _facts(triples_nt: str) -> tuple[set[str], set[str]]:
     preds: set[str] = set()
     types: set[str] = set()
     for line in triples_nt.splitlines():
-        m = _NT_LINE.match(line)
-        if not m:
-            continue
-        preds.add(m.group(2))
-        if m.group(2) == _RDF_TYPE and m.group(3).startswith("<"):
-            types.add(m.group(3)[1:-1])
+        parts = line.split(" ", 2)  # the canonical form pangraph writes: "<s> <p> o ."
+        if len(parts) == 3 and parts[2].endswith(" .") and parts[1][:1] == "<" and parts[1][-1:] == ">":
+            pred, obj = parts[1][1:-1], parts[2][:-2].rstrip()
+        else:
+            m = _NT_LINE.match(line)
+            if not m:
+                continue
+            pred, obj = m.group(2), m.group(3)
+        preds.add(pred)
+        if pred == _RDF_TYPE and obj.startswith("<"):
+            types.add(obj[1:-1])
     return preds, types
 
 

@@ -26,7 +26,7 @@ class Namespace:
     Deliberately not a ``str`` subclass: ``DCT.title`` must be the term, never ``str.title``.
     """
 
-    __slots__ = ("_base", "_terms")
+    __slots__ = ("_base", "_terms", "__dict__")
 
     def __init__(self, base: str) -> None:
         self._base = base
@@ -35,7 +35,9 @@ class Namespace:
     def __getattr__(self, name: str) -> Term:
         if name.startswith("__"):
             raise AttributeError(name)
-        return self[name]
+        term = self[name]
+        self.__dict__[name] = term  # the next NS.name is a plain attribute read (hot in the crosswalks)
+        return term
 
     def __getitem__(self, name: str) -> Term:
         term = self._terms.get(name)
@@ -140,10 +142,13 @@ def literal(value: object, *, datatype: str | None = None, lang: str | None = No
     return body
 
 
+_BNODE_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
 def bnode(label: str) -> Term:
-    """A blank node term. Labels must be unique within one load: derive them from the record key."""
-    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "_-" else "_" for c in label)
-    return f"_:{safe}"
+    """A blank node term. Labels must be unique within one load: derive them from the record key.
+    Every character but ASCII letters, digits, ``_`` and ``-`` becomes ``_``."""
+    return "_:" + _BNODE_UNSAFE.sub("_", label)
 
 
 def _lines(triples: Iterable[tuple[Term, Term, Term]], end: str) -> str:

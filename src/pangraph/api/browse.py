@@ -26,6 +26,7 @@ from pangraph.api.entities import KIND_TYPES, PANET_ID, kind_of
 from pangraph.api.errors import ApiError
 from pangraph.api.negotiation import HTML, JSON, negotiate
 from pangraph.api.pages import change_key, render, source_counts
+from pangraph.api.warm import memo
 from pangraph.rdf import DCT, FOAF, OWL, PANET, PROV, RDFS, SCHEMA, SKOS, iri as iri_term, literal
 
 router = APIRouter()
@@ -178,7 +179,10 @@ async def technique_page(
     if not PANET_ID.match(tid):
         raise ApiError(400, "Bad Request", f"{technique_id!r} is not a PaNET identifier: use PaNET followed by "
                        "five digits, e.g. /technique/PaNET01188", headers={"Vary": "Accept"}, parameter="technique_id")
-    view = await in_thread(technique_view, ctx, tid, limit=limit)
+    # its counts scan every dataset under the class (hundreds of thousands for a broad one): kept per store
+    # write generation (pangraph.api.warm)
+    view = await in_thread(memo(ctx.store, "technique_view").get, ctx.store, (tid, limit),
+                           lambda: technique_view(ctx, tid, limit=limit))
     if view is None:
         raise ApiError(404, "Not Found", f"the PaNET loaded into this node has no class {tid} "
                        f"({PANET.raw(tid)})", headers={"Vary": "Accept"}, technique=PANET.raw(tid))

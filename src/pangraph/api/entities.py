@@ -213,24 +213,43 @@ def distributions(store: Any, iri: str) -> list[dict[str, Any]]:
     return [d for d in out.values() if d["iri"]]
 
 
+def names(store: Any, iris: Iterable[str]) -> dict[str, str | None]:
+    """The name of each of *iris* (the first in order of the values of :data:`NAME_PREDICATES`), read with a
+    row limit per resource and kept per store generation (:mod:`pangraph.api.refcache`): the shared things
+    (instruments, facilities, people) have their name stated once per record that mentions them."""
+    from pangraph.api.refcache import ref_facts
+
+    facts = ref_facts(store).get(store, iris, NAME_PREDICATES)
+    return {i: min((label["value"] for _, label in f.labels), default=None) for i, f in facts.items()}
+
+
 def instruments(store: Any, iri: str) -> list[dict[str, Any]]:
     """Instruments of a dataset: ``prov:wasGeneratedBy`` an activity that ``prov:used`` them (DESIGN §4), with
     the activity (proposal/experiment) identifier."""
     term = iri_term(iri)
-    rows = _select(store, f"""SELECT DISTINCT ?inst ?label ?activity ?proposal WHERE {{
+    pairs = _select(store, f"""SELECT DISTINCT ?inst ?activity WHERE {{
   {term} <{PROV.raw('wasGeneratedBy')}> ?activity . ?activity <{PROV.raw('used')}> ?inst .
-  {_name_optional('?inst', 'label')}
-  OPTIONAL {{ ?activity <{DCT.raw('identifier')}> ?proposal }}
-}} ORDER BY ?label ?inst""")
-    labels = _first_by(rows, "inst", "label")
+}}""")
+    activities = list(dict.fromkeys(r["activity"] for r in pairs if r["activity"]))
+    proposals: dict[str, list[str]] = {}
+    for a in activities:  # one small query each (a UNION of sub-selects is slower in Oxigraph)
+        for r in _select(store, f"SELECT ?proposal WHERE {{ {iri_term(a)} <{DCT.raw('identifier')}> ?proposal }} LIMIT 8"):
+            values = proposals.setdefault(a, [])
+            if r["proposal"] and r["proposal"] not in values:
+                values.append(r["proposal"])
+    insts = list(dict.fromkeys(r["inst"] for r in pairs if r["inst"]))
+    labels = names(store, insts)
     # one entry per instrument name: two sources describing the same beamline mint an IRI each
     out: dict[str, dict[str, Any]] = {}
-    for i, label in labels.items():
-        out.setdefault(label or i, {"iri": i, "label": label, "proposals": []})
-    for r in rows:
+    for i in sorted(insts, key=lambda i: (labels[i] is not None, labels[i] or "", i)):  # as ORDER BY ?label ?inst
+        out.setdefault(labels[i] or i, {"iri": i, "label": labels[i], "proposals": []})
+    for r in pairs:
         entry = out.get(labels.get(r["inst"] or "") or r["inst"] or "")
-        if entry is not None and r.get("proposal") and r["proposal"] not in entry["proposals"]:
-            entry["proposals"].append(r["proposal"])
+        if entry is None:
+            continue
+        for p in sorted(proposals.get(r["activity"] or "", ())):
+            if p not in entry["proposals"]:
+                entry["proposals"].append(p)
     return list(out.values())
 
 
@@ -238,20 +257,18 @@ def related(store: Any, iri: str) -> list[dict[str, Any]]:
     """Resources related to *iri* both ways over :data:`RELATIONS` (publications, PDB entries, parts …)."""
     term = iri_term(iri)
     rels = " ".join(f"<{p}>" for p in RELATIONS)
-    rows = _select(store, f"""SELECT DISTINCT ?rel ?dir ?other ?label WHERE {{
+    rows = _select(store, f"""SELECT DISTINCT ?rel ?dir ?other WHERE {{
   VALUES ?rel {{ {rels} }}
   {{ {term} ?rel ?other BIND("out" AS ?dir) }} UNION {{ ?other ?rel {term} BIND("in" AS ?dir) }}
   FILTER(isIRI(?other))
-  {_name_optional('?other', 'label')}
-}} ORDER BY ?dir ?rel ?other ?label""")
+}} ORDER BY ?dir ?rel ?other""")
+    labels = names(store, [r["other"] for r in rows if r["other"]])
     out: dict[tuple[str, str, str], dict[str, Any]] = {}
     for r in rows:
         key = (r["rel"] or "", r["dir"] or "", r["other"] or "")
         if key not in out:
-            out[key] = {"relation": r["rel"], "direction": r["dir"], "iri": r["other"], "label": r.get("label"),
+            out[key] = {"relation": r["rel"], "direction": r["dir"], "iri": r["other"], "label": labels.get(r["other"] or ""),
                         "words": relation_words(r["rel"] or "", r["dir"] or "out")}
-        elif out[key]["label"] is None:
-            out[key]["label"] = r.get("label")
     return list(out.values())
 
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 from urllib.parse import quote, urlencode
 
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from pangraph.api import refcache
 from pangraph.api.context import NodeContext, context, in_thread
 from pangraph.api.entities import entity_summary, schema_org, script_json
 from pangraph.api.errors import ApiError
@@ -47,6 +48,7 @@ FORMAT_LABELS: dict[str, str] = {TURTLE: "Turtle", NTRIPLES: "N-Triples", JSONLD
                                  HTML: "HTML"}
 #: predicates giving an object its label in descriptions, in order of preference
 LABEL_PREDICATES: tuple[str, ...] = (DCT["title"], RDFS.label, FOAF.name, SKOS.prefLabel, SCHEMA.name)
+_LABEL_IRIS: tuple[str, ...] = tuple(p[1:-1] for p in LABEL_PREDICATES)
 RDF_TYPE = RDF.raw("type")
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
 
@@ -84,10 +86,11 @@ def sparql_iri(value: str) -> str:
 
 # -- the queries --------------------------------------------------------------------------------------------
 
-#: label rows read per linked resource. The default graph is the union of all record graphs *as a multiset*:
-#: a facility's name stated by 100k records comes 100k times, so labels are read with a LIMIT per resource
-#: (a join with them would multiply every row by the number of copies).
-LABEL_ROWS = 32
+#: label rows read per linked resource and label predicate. The default graph is the union of all record graphs
+#: *as a multiset*: a facility's name stated by 100k records comes 100k times, so labels are read with a LIMIT
+#: per resource (a join with them would multiply every row by the number of copies), and kept per store write
+#: generation (:mod:`pangraph.api.refcache`).
+LABEL_ROWS = refcache.LABEL_ROWS
 
 
 def _description_where(term: str, max_inbound: int) -> str:
@@ -106,28 +109,18 @@ def linked_resources_select(iri: str, *, max_inbound: int) -> str:
             + ' } BIND(IF(?part = "in", ?s, ?o) AS ?ref) FILTER(isIRI(?ref)) }')
 
 
-def labels_select(refs: list[str]) -> str:
-    """The labels (:data:`LABEL_PREDICATES`) of *refs*, at most :data:`LABEL_ROWS` rows per resource."""
-    lps = " ".join(LABEL_PREDICATES)
-    parts = [f"{{ SELECT ?ref ?lp ?label WHERE {{ VALUES ?lp {{ {lps} }} BIND({sparql_iri(r)} AS ?ref) "
-             f"{sparql_iri(r)} ?lp ?label }} LIMIT {LABEL_ROWS} }}" for r in refs]
-    return "SELECT ?ref ?lp ?label WHERE { " + " UNION ".join(parts) + " }"
+def label_rows(store: Any, refs: Iterable[str]) -> list[dict[str, dict[str, str]]]:
+    """``[{ref, lp, label}]`` (SPARQL JSON bindings, each statement once) for the literal labels
+    (:data:`LABEL_PREDICATES`) of *refs*, from the per-generation cache of :mod:`pangraph.api.refcache`."""
+    facts = refcache.ref_facts(store).get(store, refs, _LABEL_IRIS)
+    return [{"ref": {"type": "uri", "value": ref}, "lp": {"type": "uri", "value": lp}, "label": label}
+            for ref, f in facts.items() for lp, label in f.labels if label["type"] == "literal"]
 
 
 def linked_labels(store: Any, iri: str, *, max_inbound: int) -> list[dict[str, dict[str, str]]]:
     """``[{ref, lp, label}]`` (SPARQL JSON bindings, each statement once) for the resources *iri* links to."""
     refs = [r["ref"] for r in store.select(linked_resources_select(iri, max_inbound=max_inbound)) if r["ref"]]
-    out: list[dict[str, dict[str, str]]] = []
-    seen: set[tuple[str, str, str, str, str]] = set()
-    for i in range(0, len(refs), 100):
-        for row in _solutions(store.query(labels_select(refs[i:i + 100]), media_type=SPARQL_JSON).body):
-            label = row["label"]
-            key = (row["ref"]["value"], row["lp"]["value"], label["value"], label.get("xml:lang", ""),
-                   label.get("datatype", ""))
-            if label["type"] == "literal" and key not in seen:
-                seen.add(key)
-                out.append(row)
-    return out
+    return label_rows(store, refs)
 
 
 def _literal_term(binding: dict[str, str]) -> str:
@@ -218,23 +211,29 @@ def description_view(ctx: NodeContext, iri: str) -> dict[str, Any]:
     """What the HTML page of *iri* shows (blocking: runs a query)."""
     rows = _solutions(ctx.store.query(description_select(iri, max_inbound=ctx.max_inbound),
                                       media_type=SPARQL_JSON).body)
+    # the resources the page links to: objects of the resource and of its blank nodes, inbound subjects (what
+    # linked_resources_select asks, read off the rows); their labels and whether the node describes them come
+    # from the per-generation cache
+    refs = list(dict.fromkeys(
+        b["value"] for row in rows for b in ((row["s"],) if row["part"]["value"] == "in" else (row["o"],))
+        if b["type"] == "uri"))
+    facts = refcache.ref_facts(ctx.store).get(ctx.store, refs, _LABEL_IRIS)
     lp_rank = {p[1:-1]: i for i, p in enumerate(LABEL_PREDICATES)}
     label_candidates: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    for row in linked_labels(ctx.store, iri, max_inbound=ctx.max_inbound):
-        cands = label_candidates.setdefault(row["ref"]["value"], [])
-        cand = (lp_rank.get(row["lp"]["value"], 99), row["label"])
-        if cand not in cands:
-            cands.append(cand)
+    for ref, f in facts.items():
+        for lp, label in f.labels:
+            if label["type"] != "literal":
+                continue
+            cands = label_candidates.setdefault(ref, [])
+            cand = (lp_rank.get(lp, 99), label)
+            if cand not in cands:
+                cands.append(cand)
     labels = {k: v for k, v in ((k, _pick_label(c)) for k, c in label_candidates.items()) if v}
 
-    term = sparql_iri(iri)
-    known: set[str] = set()
-    known |= {row["o"] or "" for row in ctx.store.select(
-        f"SELECT DISTINCT ?o WHERE {{ {{ {term} ?p ?o }} UNION {{ {term} ?p0 ?b . FILTER(isBlank(?b)) ?b ?p ?o }} "
-        f"FILTER(isIRI(?o) && !STRSTARTS(STR(?o), \"{ctx.base}/\")) FILTER EXISTS {{ ?o ?x ?y }} }}")}
-    known |= {row["s"] or "" for row in ctx.store.select(
-        f"SELECT DISTINCT ?s WHERE {{ {{ SELECT ?s WHERE {{ ?s ?p {term} }} LIMIT {ctx.max_inbound} }} "
-        f"FILTER(isIRI(?s) && !STRSTARTS(STR(?s), \"{ctx.base}/\")) }}")}
+    # foreign IRIs (DOIs, ORCIDs …) the node has statements about link to /describe (inbound subjects are
+    # described by definition)
+    local = ctx.base + "/"
+    known = {ref for ref, f in facts.items() if f.described and not ref.startswith(local)}
     out: list[tuple[str, TermView]] = []
     bnodes: dict[str, list[tuple[str, TermView]]] = {}
     inbound: list[tuple[TermView, str]] = []
@@ -313,6 +312,15 @@ def _content_type(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type in (TURTLE, HTML) else media_type
 
 
+def _html_parts(ctx: NodeContext, iri: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None]:
+    """What the HTML page of *iri* shows, read in one worker thread (each hop to the thread pool costs the
+    most on a busy machine): the description, the quality pages of the records whose main resource it is
+    (:mod:`pangraph.quality`) and the readable summary of datasets, people, instruments, training, software
+    (:mod:`pangraph.api.entities`)."""
+    view = description_view(ctx, iri)
+    return view, record_links(ctx, iri), entity_summary(ctx.store, view)
+
+
 async def _serve(
     request: Request,
     *,
@@ -331,11 +339,7 @@ async def _serve(
             view = await in_thread(graph_view, ctx, iri)
             return render(request, "graph.html", headers=headers, g=view, alternates=alternates,
                           quality_page=record_page_path(ctx.base, iri))
-        view = await in_thread(description_view, ctx, iri)
-        # the quality pages of the records whose main resource this is (pangraph.quality)
-        quality = await in_thread(record_links, ctx, iri)
-        # the readable summary of datasets, people, instruments, training, software (pangraph.api.entities)
-        summary = await in_thread(entity_summary, ctx.store, view)
+        view, quality, summary = await in_thread(_html_parts, ctx, iri)
         ld = None
         if summary is not None:
             doc = schema_org(summary, view, node_title=ctx.config["node.title"], base=ctx.base)

@@ -349,14 +349,16 @@ def newest_datasets(ctx: NodeContext, *, limit: int = 8) -> list[dict[str, Any]]
 def cached_landing_summary(request: Request) -> dict[str, Any]:
     """:func:`landing_summary`, computed again when the store or the run archive has changed (a write bumps
     the store's ``generation``; a run adds a report), else kept for ``server.description_cache_s`` seconds:
-    its counts scan the store."""
-    from pangraph.api.rdfdoc import cached
+    its counts scan the store. When only the time has run out, the kept page is served while one background
+    thread computes it again (:func:`pangraph.api.warm.kept`); ``pangraph serve`` computes it at start."""
+    from pangraph.api.warm import kept
 
     ctx: NodeContext = context(request)
     key = change_key(ctx)
     if key is None:
         return landing_summary(ctx)  # a store that cannot tell when it changed: always fresh
-    return cached(request, "landing_cache", lambda: landing_summary(ctx), key=key)
+    return kept(request.app.state, "landing_cache", lambda: landing_summary(ctx), key=key,
+                ttl=float(ctx.config["server.description_cache_s"]))
 
 
 def change_key(ctx: NodeContext) -> Hashable | None:

@@ -23,7 +23,10 @@ scratch node) is copied into each worker as an N-Quads snapshot, again per write
 
 With ``sparql.workers = 0`` — or a store that is not an Oxigraph store — queries run in threads of the
 server process, as before: the client still gets its 503 at the limit, but the query runs to its end
-in the background (documented limitation).
+in the background (documented limitation). A remote SPARQL store
+(:class:`pangraph.store.remote.RemoteSparqlStore`) also runs in threads, at most ``sparql.workers`` at once:
+its HTTP request carries the time limit (the connection is closed at the limit; Virtuoso is also sent
+its own ``timeout``) and the row cap is applied while the streamed answer is read (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -150,10 +153,17 @@ class QueryRunner:
             self._slots.release()
 
     async def _run_in_thread(self, job: QueryJob) -> JobResult:
+        remote = callable(getattr(self.store, "run_job", None))
+
         def call() -> JobResult:
             try:
                 if isinstance(self.store, OxigraphStore):
                     return execute_on(self.store, job)
+                if remote:  # a remote SPARQL server: the HTTP request carries the time limit, the row cap is read here
+                    result = self.store.run_job(job, timeout_s=self.timeout_s or None)
+                    if result.error_kind == "timeout":
+                        raise QueryTimeout(self.timeout_s, stopped=True)
+                    return result
                 result = self.store.query(job.query, media_type=job.media_type, default_graphs=job.default_graphs,
                                           named_graphs=job.named_graphs, base_iri=job.base_iri)
                 return JobResult(result.kind, result.media_type, result.body)
@@ -162,8 +172,8 @@ class QueryRunner:
 
         if self.timeout_s <= 0:
             return await anyio.to_thread.run_sync(call)
-        try:
-            with anyio.fail_after(self.timeout_s):
+        try:  # a remote store ends its request at the limit itself (a small margin lets it answer first)
+            with anyio.fail_after(self.timeout_s + (2.0 if remote else 0.0)):
                 return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
         except TimeoutError:
             raise QueryTimeout(self.timeout_s, stopped=False) from None

@@ -61,18 +61,20 @@ _REQUIRED_HEADER = ("mapping_set_id", "license", "curie_map")
 _CURIE = re.compile(r"^([A-Za-z_][\w.-]*):(\S*)$")
 
 
+_NOT_KEY = re.compile(r"[^0-9a-z]")
+_URI_NOISE = re.compile(r"^(?:https?://)?(?:www\.)?|(?:/legalcode(?:\.[a-z-]+)?|/deed\.[a-z-]+)$")
+
+
 def normalise_key(value: str) -> str:
     """The lookup key of a term or label: lower-case letters and digits only (``Is Cited By`` →
     ``iscitedby``, ``CC BY 4.0`` → ``ccby40``)."""
-    return re.sub(r"[^0-9a-z]", "", value.lower())
+    return _NOT_KEY.sub("", value.lower())
 
 
 def normalise_uri(value: str) -> str:
     """The lookup key of a URI: no scheme, no ``www.``, no trailing ``/`` or ``legalcode``, lower-case."""
     v = value.strip().lower()
-    v = re.sub(r"^https?://", "", v)
-    v = re.sub(r"^www\.", "", v)
-    v = re.sub(r"(/legalcode(\.[a-z-]+)?|/deed\.[a-z-]+)$", "", v)
+    v = _URI_NOISE.sub("", v)
     return v.rstrip("/")
 
 

@@ -54,11 +54,14 @@ class CrosswalkContext:
     mappings: "Mappings"
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def slug(text: str, *, max_len: int = 80) -> str:
     """A readable, deterministic URL-safe key for a name (``Institut Laue-Langevin`` →
     ``institut-laue-langevin``); names differing only in case, accents or punctuation share it."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    s = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    s = _NOT_SLUG.sub("-", folded.lower()).strip("-")
     digest = hashlib.sha1(text.strip().lower().encode("utf-8")).hexdigest()[:8]
     if not s:
         return digest

@@ -28,7 +28,7 @@ import logging
 import re
 import sqlite3
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -116,22 +116,37 @@ class _Term:
     lang: str | None = None
 
 
+def _object_term(o: str) -> _Term | None:
+    """The :class:`_Term` of an N-Triples object; None when it is not a well-formed term."""
+    if o.startswith("<"):
+        return _Term(o[1:-1], "iri")
+    if o.startswith("_:"):
+        return _Term(o, "bnode")
+    lm = _LITERAL.match(o)
+    return _Term(_unescape(lm.group(1)), "literal", lm.group(2)) if lm else None
+
+
+def _raw_statements(text: str) -> Iterator[tuple[str, str, str]]:
+    """(subject, predicate, object as written) of each line of *text*; subjects are IRIs or ``_:labels``."""
+    for line in text.splitlines():
+        parts = line.split(" ", 2)  # the canonical form pangraph and Oxigraph write: "<s> <p> o ."
+        if (len(parts) == 3 and parts[2].endswith(" .") and parts[1][:1] == "<" and parts[1][-1:] == ">"
+                and parts[0][:1] in ("<", "_")):
+            s, p, o = parts[0], parts[1][1:-1], parts[2][:-2].rstrip()
+        else:
+            m = _LINE.match(line)
+            if not m:
+                continue
+            s, p, o = m.groups()
+        yield (s[1:-1] if s.startswith("<") else s), p, o
+
+
 def parse_ntriples(text: str) -> Iterator[tuple[str, str, _Term]]:
     """(subject, predicate, object) of each line of *text*; subjects are IRIs or ``_:labels``."""
-    for line in text.splitlines():
-        m = _LINE.match(line)
-        if not m:
-            continue
-        s, p, o = m.groups()
-        s = s[1:-1] if s.startswith("<") else s
-        if o.startswith("<"):
-            yield s, p, _Term(o[1:-1], "iri")
-        elif o.startswith("_:"):
-            yield s, p, _Term(o, "bnode")
-        else:
-            lm = _LITERAL.match(o)
-            if lm:
-                yield s, p, _Term(_unescape(lm.group(1)), "literal", lm.group(2))
+    for s, p, o in _raw_statements(text):
+        term = _object_term(o)
+        if term is not None:
+            yield s, p, term
 
 
 # -- one record's contribution ------------------------------------------------------------------------------
@@ -157,7 +172,7 @@ class Contribution:
     score: float | None = None
 
     def to_json(self) -> bytes:
-        return orjson.dumps(asdict(self))
+        return orjson.dumps(self)  # orjson writes a dataclass as asdict() would, without its deep copies
 
     @classmethod
     def from_json(cls, data: bytes | str) -> "Contribution":
@@ -189,19 +204,27 @@ def extract_contribution(graph: str, ntriples_text: str, *, subject: str, source
                          score: float | None = None) -> Contribution | None:
     """The :class:`Contribution` of the record graph *graph* (its N-Triples text) about *subject*, or None
     when *subject* is not a dataset, training or software resource."""
-    out: dict[str, list[tuple[str, _Term]]] = {}
-    for s, p, o in parse_ntriples(ntriples_text):
+    # objects are turned into terms only when read: most statements of a record are never looked at
+    out: dict[str, list[tuple[str, str]]] = {}
+    for s, p, o in _raw_statements(ntriples_text):
         out.setdefault(s, []).append((p, o))
-    props = out.get(subject, [])
-    kinds = [KINDS[o.value] for p, o in props if p == RDF_TYPE and o.value in KINDS]
+    terms: dict[str, _Term | None] = {}
+
+    def term(o: str) -> _Term | None:
+        t = terms.get(o, terms)
+        if t is terms:
+            t = terms[o] = _object_term(o)
+        return t  # type: ignore[return-value]
+
+    def values(node: str, preds: Sequence[str]) -> list[_Term]:
+        got = out.get(node, [])
+        return [t for pred in preds for p, o in got if p == pred and (t := term(o)) is not None]
+
+    kinds = [KINDS[o.value] for o in values(subject, (RDF_TYPE,)) if o.value in KINDS]
     if not kinds:
         return None
     kind = min(kinds, key=KIND_ORDER.index)
     c = Contribution(graph=graph, iri=subject, source=source, kind=kind, score=score)
-
-    def values(node: str, preds: Sequence[str]) -> list[_Term]:
-        got = out.get(node, [])
-        return [o for pred in preds for p, o in got if p == pred]
 
     def name_of(term: _Term, preds: Sequence[str] = NAME) -> list[str]:
         if term.kind == "literal":
@@ -245,9 +268,11 @@ def extract_contribution(graph: str, ntriples_text: str, *, subject: str, source
         if t.kind == "literal":
             _add(c.identifiers, t.value)
     for pred in ISSUED:
-        dates = sorted(t.value for t in values(subject, (pred,)) if t.kind == "literal" and t.value[:4].isdigit())
-        if dates:
-            c.issued = _DAY.match(dates[0]).group(0)  # the day: the store canonicalises xsd:dateTime lexical forms
+        # the day: the store canonicalises xsd:dateTime lexical forms; text that is no date is skipped
+        days = sorted(m.group(0) for t in values(subject, (pred,)) if t.kind == "literal"
+                      and (m := _DAY.match(t.value)) is not None)
+        if days:
+            c.issued = days[0]
             break
     if subject.startswith("https://doi.org/"):
         _add(c.identifiers, subject[len("https://doi.org/"):])

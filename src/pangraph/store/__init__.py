@@ -14,6 +14,13 @@ def open_store(config) -> Store:  # noqa: ANN001 - Config, imported lazily to ke
         from pangraph.store.oxigraph import OxigraphStore
 
         return OxigraphStore(config.store_path)
-    from pangraph.errors import ConfigError
+    from pangraph.errors import ConfigError, StoreError
 
-    raise ConfigError(f"unknown store.backend {backend!r} (supported: oxigraph)", field="store.backend")
+    if backend == "sparql":
+        from pangraph.store.remote import RemoteSparqlStore
+
+        try:
+            return RemoteSparqlStore.from_config(config)
+        except StoreError as e:
+            raise ConfigError(str(e), field="store.backend") from None
+    raise ConfigError(f"unknown store.backend {backend!r} (supported: oxigraph, sparql)", field="store.backend")

@@ -122,11 +122,16 @@ class OxigraphStore:
             for graph, text in ((w.graph, w.data), (provenance_graph, w.provenance), (quality_graph, w.quality)):
                 if text:
                     chunks.append(_as_nquads(text, graph))
+        body = "".join(chunks).encode("utf-8")
         try:
             if removals:
+                # records already stored are replaced: check the new statements parse before anything is
+                # removed, so bad data cannot cost a record its previous version (a fresh load needs no check)
+                for _quad in ox.parse(body, format=ox.RdfFormat.N_QUADS):
+                    pass
                 self._store.update(" ;\n".join(removals))
             if chunks:
-                self._store.bulk_load("".join(chunks).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+                self._store.bulk_load(body, format=ox.RdfFormat.N_QUADS)
         except (SyntaxError, ValueError) as e:
             raise StoreError(f"could not write {len(writes)} record graph(s) (first {writes[0].graph}): {e}") from None
         except OSError as e:

@@ -25,7 +25,16 @@ by differential tests (``tests/test_fast_engine.py``); a result's message is its
   compile time); every compiled query runs once over the batch.
 - **Only what a query reads is loaded.** Statements whose predicate occurs in no path or target of the
   shapes, and ``rdf:type`` statements of classes no query asks about, are left out (unless a
-  ``sh:targetNode`` asks whether a node occurs at all). A canonical record (one statement a line, single
+  ``sh:targetNode`` asks whether a node occurs at all). Queries read ``rdf:type`` only as membership in a
+  set of classes (a target class or an ``sh:class`` with its subclasses), so classes that are in exactly the
+  same sets form an *atom*, loaded as one representative class, once per node and record: a ``foaf:Person``
+  that is also a ``foaf:Agent`` is one statement (≈ 15 % fewer statements on generated DataCite records);
+  not done when ``rdf:type`` is a path or target predicate (then every type statement is loaded as written).
+  A predicate that queries only test for existence (every shape with it as ``sh:path`` has nothing but
+  ``sh:minCount`` 0/1, and it is in no complex path or target: :attr:`FastValidator.existence_only`) is
+  loaded once per subject and record with the object ``""``: descriptions, names and keywords cost most of
+  Oxigraph's load time (it stores every distinct string), and their text is never read.
+  A canonical record (one statement a line, single
   spaces, as :func:`pangraph.rdf.ntriples` writes) is rewritten with string operations only; the few lines
   with a blank node or a typed literal, and whole records that are not canonical, go through the
   N-Triples line reader of the pySHACL engine (rdflib's token rules, rdflib's parser as the last resort).
@@ -36,8 +45,9 @@ by differential tests (``tests/test_fast_engine.py``); a result's message is its
   ``ill_typed`` plus pySHACL's own value-type check), and with the lexical form rdflib reads (rdflib
   normalises valid numbers and booleans, ``"05"`` → ``"5"``, ``"1"^^xsd:boolean`` → ``"true"``; what
   pySHACL's patterns, lengths, ``sh:in``, ``sh:hasValue`` and result values see); both computed once per
-  distinct (lexical form, datatype). ``sh:datatype D`` then compiles to a datatype comparison with
-  ``urn:pangraph:dt:1:D``.
+  distinct (lexical form, datatype); canonical integers and calendar dates (:data:`_CANONICAL`) are judged by
+  a pattern, the rest by rdflib (≈ 50 µs a literal). ``sh:datatype D`` then compiles to a datatype
+  comparison with ``urn:pangraph:dt:1:D``.
 - **Blank nodes become IRIs** ``urn:pangraph:bnode:{n}:{label}`` (Oxigraph renames blank nodes on load),
   which the node-kind, pattern and length checks treat as blank nodes; results give them back as
   ``_:label``, the label they have in the record, as the pySHACL engine does.
@@ -49,9 +59,11 @@ by differential tests (``tests/test_fast_engine.py``); a result's message is its
   (the reference :class:`~pangraph.validate.Validator` on that shape alone); :attr:`FastValidator.fallbacks`
   lists the shapes and the reasons.
 
-Where the time goes (``bench/bench_validate.py``, generated DataCite records of ≈ 100 statements, ≈ 60 of
-them loaded; one core): the Python rewriting to N-Quads ≈ 30 %, Oxigraph's load ≈ 35 %, the queries ≈ 33 %,
-building the results ≈ 2 % — about 2,400 records/s, ≈ 20 × pySHACL's rate.
+Where the time goes (``bench/bench_validate.py``, generated DataCite records of ≈ 100 statements, ≈ 51 of
+them loaded, 62 before class atoms and existence-only predicates; one core): the Python rewriting to N-Quads
+≈ 33 %, Oxigraph's load ≈ 33 %, the queries ≈ 32 %, building the results ≈ 3 % — ≈ 1.4 × less CPU time than
+without those two reductions, ≈ 20–35 × pySHACL's rate. :meth:`FastValidator.validate` pauses Python's cycle
+collector while it runs (its objects are acyclic; the collector would walk the caller's heap again and again).
 
 Known differences: a result *value* or literal focus that is an explicit ``"…"^^xsd:string`` literal is
 written without the datatype (as :func:`pangraph.rdf.literal` writes it anyway). Subclass statements *inside*
@@ -62,8 +74,10 @@ syntax check: a malformed record the pySHACL engine refuses with an error may be
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, field
+from datetime import date as _date
 from typing import Iterable, Iterator, Mapping, Sequence
 
 import pyoxigraph as ox
@@ -89,6 +103,7 @@ _GRAPH = "g:"  # record n of a batch is loaded into the graph <g:n>
 _ONTOLOGY_GRAPH = "urn:pangraph:ontology"
 _BNODE_TERM = re.compile(r"_:[A-Za-z0-9_:](?:[-A-Za-z0-9_:.]*[-A-Za-z0-9_:])?")  # rdflib's blank node labels
 _XSD_STRING = str(XSD.string)
+_XSD_DATE = str(XSD.date)
 _PATH_UNARY = {_SH.inversePath: "^", _SH.zeroOrMorePath: "*", _SH.oneOrMorePath: "+", _SH.zeroOrOnePath: "?"}
 _TARGET_PREDICATES = (_SH.targetClass, _SH.targetNode, _SH.targetSubjectsOf, _SH.targetObjectsOf, _SH.target)
 #: shape predicates that carry no constraint (documentation, targets, the path itself, results' form)
@@ -204,6 +219,8 @@ class FastValidator:
         self._verdicts: dict[tuple[str, str], tuple[str, str]] = {}  # see _typed
         self._counter = 0
         self._closed: set[Node] = set()
+        #: class → the representative of its atom (see _class_atoms); empty: rdf:type objects are loaded as written
+        self._atoms: dict[Node, Node] = self._class_atoms()
         #: the compiled queries, one per distinct focus definition
         self.compiled: list[_Compiled] = []
         #: the shapes validated by pySHACL instead, with the reasons
@@ -225,18 +242,24 @@ class FastValidator:
         for compiled in self.compiled:
             self._assemble(compiled)
         self._reference = self._fallback_validator()
-        #: the classes a compiled query asks about (targets, sh:class, with subclasses): other rdf:types are not loaded
-        self._classes = frozenset(str(c) for c in self._closed)
-        self._class_terms = frozenset(f"<{c}>" for c in self._classes)
         predicates = self._read_predicates()
-        #: predicate term → 1 (load the statement) or 2 (rdf:type: load it when its class is asked about);
-        #: None: load every statement
+        types_as_values = predicates is None or str(RDF.type) in self._value_predicates()
+        #: the classes a compiled query asks about (targets, sh:class, with subclasses) → the class loaded in
+        #: their place (their atom's representative); other rdf:types are not loaded (unless rdf:type is read
+        #: as a path or target predicate: then every statement is loaded as written)
+        self._type_iris: dict[str, str] = {str(c): str(self._atoms.get(c, c)) for c in self._closed}
+        self._type_terms: dict[str, str] = {f"<{c}>": f"<{r}>" for c, r in self._type_iris.items()}
+        #: predicates only ever asked whether a node has them (see _existence_only)
+        self.existence_only: frozenset[str] = frozenset() if predicates is None else self._existence_only()
+        #: predicate term → 1 (load the statement), 2 (rdf:type: load it, with the class mapped, when its
+        #: class is asked about) or 3 (load it once per subject, with the object ""); None: load every statement
         self._keep: dict[str, int] | None = None if predicates is None else {
-            f"<{p}>": 2 if p == str(RDF.type) else 1 for p in predicates}
+            f"<{p}>": 2 if p == str(RDF.type) and not types_as_values else 3 if p in self.existence_only else 1
+            for p in predicates}
         self._background = "".join(
             f"<{s}> <{RDF.type}> <{o}> <{_ONTOLOGY_GRAPH}> .\n"
-            for s, o in sorted(ontology.subject_objects(RDF.type))
-            if isinstance(s, URIRef) and isinstance(o, URIRef) and str(o) in self._classes)
+            for s, o in sorted({(str(s), self._type_iris[str(o)]) for s, o in ontology.subject_objects(RDF.type)
+                                if isinstance(s, URIRef) and isinstance(o, URIRef) and str(o) in self._type_iris}))
 
     @property
     def profile_versions(self) -> dict[str, str]:
@@ -250,8 +273,16 @@ class FastValidator:
         ordered by graph IRI; engine failures raise :class:`~pangraph.errors.ValidationEngineError`."""
         names = sorted(graphs)
         found: dict[str, set[Result]] = {g: set() for g in names}
-        for start in range(0, len(names), self.batch_size):
-            self._run(names[start:start + self.batch_size], graphs, found)
+        # the batches allocate millions of short-lived, acyclic objects (strings, rows): the cycle collector
+        # would only walk the caller's heap again and again (≈ 5 % of the time), so it waits until the end
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for start in range(0, len(names), self.batch_size):
+                self._run(names[start:start + self.batch_size], graphs, found)
+        finally:
+            if collecting:
+                gc.enable()
         if self._reference is not None:
             for g, report in self._reference.validate(graphs).items():
                 found[g].update(report.results)
@@ -333,21 +364,46 @@ class FastValidator:
         statements = text[:-3].split(" .\n")
         if text.count("\n") != len(statements):  # empty lines, comments, other line ends
             return None
-        keep, classes, node = self._keep, self._class_terms, f"<{_BNODE}{number}:"
+        keep, types, node = self._keep, self._type_terms, f"<{_BNODE}{number}:"
         get = keep.get if keep is not None else None
         out: list[str] = []
         append = out.append
+        typed: set[str] = set()  # the (mapped) rdf:type and existence-only statements already written
         try:
             for st in statements:
                 s, p, o = st.split(" ", 2)  # ValueError: fewer than three terms
                 if get is not None:
                     code = get(p)
+                    if code == 1 and s and o and "_:" not in st and "^^" not in st:
+                        append(st)  # no blank node, no typed literal: loaded as written
+                        continue
+                    if code == 3:  # only its existence is read: once per subject, the object ""
+                        first = o[0]
+                        if (first == "_" and not _BNODE_TERM.fullmatch(o)) or (
+                                first == '"' and o[-1] == ">" and o.rfind('"^^<') < 1):
+                            return None
+                        st = f'{s} {p} ""'
+                        if st in typed:
+                            continue
+                        typed.add(st)
+                        if s[0] == "_":
+                            if not _BNODE_TERM.fullmatch(s):
+                                return None
+                            st = f"{node}{s[2:]}>{st[len(s):]}"
+                        append(st)
+                        continue
                     if code is None:
                         if s and p[0] == "<" and p[-1] == ">":
                             continue  # a predicate no query reads
                         return None
-                    if code == 2 and o[0] == "<" and o not in classes:
-                        continue  # the rdf:type of a class no query asks about
+                    if code == 2 and o[0] == "<":
+                        cls = types.get(o)
+                        if cls is None:
+                            continue  # the rdf:type of a class no query asks about
+                        st = f"{s} {p} {cls}"
+                        if st in typed:
+                            continue  # another class of the same atom, already written for this node
+                        typed.add(st)
                 first = o[0]  # IndexError: no object
                 if first == '"':
                     if o[-1] == ">":  # a typed literal "lexical"^^<datatype> (the last "^^< ends the lexical form)
@@ -381,7 +437,8 @@ class FastValidator:
         a text it does not take is parsed and rewritten by rdflib (which raises for invalid N-Triples)."""
         out: list[str] = []
         g = f" <{_GRAPH}{number}> .\n"
-        keep, classes = self._keep, self._classes
+        keep, types = self._keep, self._type_iris
+        typed: set[str] = set()  # the (mapped) rdf:type and existence-only statements already written
         lines = text.split("\n") if "\r" not in text else text.splitlines()
         for line in lines:
             m = _NT_LINE.fullmatch(line)
@@ -389,11 +446,27 @@ class FastValidator:
                 if _NT_SKIP.fullmatch(line):
                     continue
                 return self._strict_nquads(graph, number, _renormalised(graph, text))
+            groups = m.groups()
             if keep is not None:
-                code = keep.get(f"<{m.group(3)}>")
-                if code is None or (code == 2 and m.group(4) is not None and m.group(4) not in classes):
+                code = keep.get(f"<{groups[2]}>")
+                if code is None:
                     continue
-            out.append(self._terms(number, m.groups()) + g)
+                if code == 3:
+                    statement = self._terms(number, groups[:3] + (None, None, "", None, None))
+                    if statement not in typed:
+                        typed.add(statement)
+                        out.append(statement + g)
+                    continue
+                if code == 2 and groups[3] is not None:
+                    cls = types.get(groups[3])
+                    if cls is None:
+                        continue
+                    statement = self._terms(number, groups[:3] + (cls,) + groups[4:])
+                    if statement not in typed:
+                        typed.add(statement)
+                        out.append(statement + g)
+                    continue
+            out.append(self._terms(number, groups) + g)
         return "".join(out)
 
     def _statement(self, number: int, line: str) -> str | None:
@@ -428,6 +501,9 @@ class FastValidator:
         if found is None:
             if len(self._verdicts) > 100_000:
                 self._verdicts.clear()
+            if _canonical_valid(lexical, datatype):
+                found = self._verdicts[key] = (lexical, f"{_DT}1:")
+                return found
             value = _rdflib_nt.unquote(lexical) if "\\" in lexical else lexical
             lit = Literal(value, datatype=URIRef(datatype))
             ok = _datatype_ok(lit)
@@ -475,10 +551,51 @@ class FastValidator:
     def _read_predicates(self) -> frozenset[str] | None:
         """The predicates the compiled queries can read (``rdf:type``, target predicates, every IRI in a
         path); None (load every statement) when a ``sh:targetNode`` asks whether a node occurs at all."""
-        g = self._shapes
-        if (None, _SH.targetNode, None) in g:
+        if (None, _SH.targetNode, None) in self._shapes:
             return None
-        preds = {str(RDF.type)}
+        return self._value_predicates() | {str(RDF.type)}
+
+    def _existence_only(self) -> frozenset[str]:
+        """The predicates whose statements a query only tests for existence: every shape with ``sh:path P``
+        (P an IRI, in no complex path, no target predicate) has no constraint but ``sh:minCount`` 0 or 1.
+        Their objects are never read, so each is loaded once per subject and record with the object ``""``
+        (long descriptions, names and keywords cost most of Oxigraph's load time)."""
+        g = self._shapes
+        shapes: dict[Node, list[Node]] = {}
+        excluded = {str(o) for o in g.objects(None, _SH.targetSubjectsOf)} | {
+            str(o) for o in g.objects(None, _SH.targetObjectsOf)} | {str(RDF.type)}
+        for shape, path in g.subject_objects(_SH.path):
+            if isinstance(path, URIRef):
+                shapes.setdefault(path, []).append(shape)
+                continue
+            todo = [path]
+            while todo:  # every IRI of a complex path
+                node = todo.pop()
+                if isinstance(node, URIRef):
+                    excluded.add(str(node))
+                    continue
+                for p, o in g.predicate_objects(node):
+                    if p in (RDF.first, RDF.rest, _SH.inversePath, _SH.alternativePath, _SH.zeroOrMorePath,
+                             _SH.oneOrMorePath, _SH.zeroOrOnePath) and o != RDF.nil:
+                        todo.append(o)
+
+        def existence(shape: Node) -> bool:
+            for p, o in g.predicate_objects(shape):
+                if p == _SH.minCount:
+                    if not (isinstance(o, Literal) and str(o) in ("0", "1")):
+                        return False
+                elif p not in _INERT:
+                    return False
+            return True
+
+        return frozenset(str(p) for p, users in shapes.items()
+                         if str(p) not in excluded and all(existence(s) for s in users))
+
+    def _value_predicates(self) -> frozenset[str]:
+        """The predicates whose objects or subjects a query reads as values or focus nodes (target
+        predicates, every IRI in a path)."""
+        g = self._shapes
+        preds: set[str] = set()
         preds.update(str(o) for o in g.objects(None, _SH.targetSubjectsOf))
         preds.update(str(o) for o in g.objects(None, _SH.targetObjectsOf))
         todo = list(g.objects(None, _SH.path))
@@ -508,7 +625,8 @@ class FastValidator:
         self._counter += 1
         return f"?x{self._counter}"
 
-    def _class_closure(self, cls: Node) -> list[Node]:
+    def _subclass_closure(self, cls: Node) -> set[Node]:
+        """*cls* and its subclasses (of the ontology graphs)."""
         seen: set[Node] = set()
         todo = [cls]
         while todo:
@@ -517,8 +635,42 @@ class FastValidator:
                 continue
             seen.add(c)
             todo.extend(self._subclasses.get(c, ()))
+        return seen
+
+    def _class_closure(self, cls: Node) -> list[Node]:
+        """The classes loaded for *cls* and its subclasses (their atoms' representatives), recorded as asked about."""
+        seen = self._subclass_closure(cls)
         self._closed |= seen
-        return sorted(seen, key=str)
+        return sorted({self._atoms.get(c, c) for c in seen}, key=str)
+
+    def _class_atoms(self) -> dict[Node, Node]:
+        """Classes that every query asks about together, mapped to one representative (the smallest IRI).
+
+        Queries read ``rdf:type`` only as membership in a set of classes (a target class with its subclasses,
+        an ``sh:class`` with its subclasses): two classes that are in exactly the same of these sets are
+        interchangeable, so a node's types are loaded as their atoms' representatives, once each (a
+        ``foaf:Person`` that is also a ``foaf:Agent`` is one statement, not two). Not done (empty mapping) when
+        ``rdf:type`` is read as a value (a path or target predicate) or every statement is loaded
+        (``sh:targetNode``)."""
+        g = self._shapes
+        if (None, _SH.targetNode, None) in g or str(RDF.type) in self._value_predicates():
+            return {}
+        sets: list[set[Node]] = []
+        for shape in self._targeted_shapes():
+            classes = set(g.objects(shape, _SH.targetClass))
+            if (shape, RDF.type, RDFS.Class) in g or (shape, RDF.type, OWL.Class) in g:
+                classes.add(shape)
+            sets.append({c for cls in classes for c in self._subclass_closure(cls)})
+        for cls in set(g.objects(None, _SH["class"])):
+            sets.append(self._subclass_closure(cls))
+        atoms: dict[tuple[int, ...], list[Node]] = {}
+        for cls in set().union(*sets):
+            atoms.setdefault(tuple(i for i, s in enumerate(sets) if cls in s), []).append(cls)
+        out: dict[Node, Node] = {}
+        for members in atoms.values():
+            rep = min(members, key=str)
+            out.update((c, rep) for c in members)
+        return out
 
     def _focus(self, shape: Node) -> str:
         """The sub-select of *shape*'s focus nodes (``?g ?f``), literals included."""
@@ -785,6 +937,33 @@ class FastValidator:
                           description="shapes the fast engine hands to pySHACL", files=(), iri=base.iri,
                           ontology=next((p.ontology for p in self.profiles if p.ontology), None), shapes=sub)
         return Validator([profile], ontology_graphs=self._ontology_graphs)
+
+
+#: canonical lexical forms of common datatypes that rdflib reads unchanged and pySHACL's sh:datatype accepts
+#: (an xsd:date also has to be a calendar date); anything else takes rdflib (≈ 50 µs a distinct literal)
+_CANONICAL = {
+    str(XSD.integer): re.compile(r"0|-?[1-9][0-9]{0,17}"),
+    str(XSD.nonNegativeInteger): re.compile(r"0|[1-9][0-9]{0,17}"),
+    str(XSD.date): re.compile(r"([1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"),
+}
+
+
+def _canonical_valid(lexical: str, datatype: str) -> bool:
+    """Whether ``"lexical"^^<datatype>`` is a canonical, valid literal of a common datatype (see
+    :data:`_CANONICAL`): rdflib keeps its lexical form and pySHACL's ``sh:datatype`` accepts it, without
+    building the rdflib literal. False means "ask rdflib", not "invalid"."""
+    pattern = _CANONICAL.get(datatype)
+    if pattern is None:
+        return False
+    m = pattern.fullmatch(lexical)
+    if m is None:
+        return False
+    if datatype == _XSD_DATE:
+        try:
+            _date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return False
+    return True
 
 
 def _names(shapes: Sequence[Node]) -> str:
