@@ -26,14 +26,16 @@ test: $(STAMP)
 
 ## make bench: throughput benchmarks (prints figures and ratios). DataCite (the targets' format) at BENCH_N records
 ## (100000 or 600000 for the scale runs), the other harvested formats at BENCH_FORMATS_N; BENCH_WORKERS=1,0 times
-## the end-to-end ingest both in one process and on every core
+## the end-to-end ingest both in one process and on every core; serving (HTTP, 20 clients) at BENCH_SERVE_N datasets
 BENCH_N ?= 10000
 BENCH_FORMATS_N ?= 2000
-BENCH_WORKERS ?= 0
+BENCH_WORKERS ?= 1,0
+BENCH_SERVE_N ?= 20000
 bench: $(STAMP)
 	$(BIN)/python bench/bench_scale.py --n $(BENCH_N) --formats datacite --workers $(BENCH_WORKERS)
 	$(BIN)/python bench/bench_scale.py --n $(BENCH_FORMATS_N) --formats oai_dc,panosc,scicat,tess,codemeta \
-	    --workers $(BENCH_WORKERS) --json bench/results/scale-formats-$(BENCH_FORMATS_N).json
+	    --workers 0 --json bench/results/scale-formats-$(BENCH_FORMATS_N).json
+	$(BIN)/python bench/bench_serve.py --n $(BENCH_SERVE_N) --json bench/results/serve-$(BENCH_SERVE_N).json
 	$(BIN)/python bench/bench_search.py --n 100000
 	$(BIN)/python bench/bench_descriptions.py --n 10000
 

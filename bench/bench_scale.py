@@ -20,9 +20,10 @@ JSON-API, CodeMeta; realistic distributions, ~1 % defective records, determinist
 5. **naive**: on the first ``--naive-sample`` records: crosswalk, an rdflib ``Graph`` per record (parsing the
    crosswalk's N-Triples), ``pyshacl.validate`` per record (same shapes, PaNET as ontology graph),
    ``Store.add`` per triple into an on-disk pyoxigraph store; extrapolated per record to ``--n`` (labelled);
-6. **re-harvest**: on the end-to-end node (last ``--workers`` value), ``Node.ingest`` of the same records with
-   ``--changed`` of them revised and ``--deleted`` removed at the source (passed as ``RawRecord(deleted=True)``,
-   as an OAI-PMH harvest passes deletions); then a fresh node builds the changed set, and the two stores are
+6. **re-harvest**: on the end-to-end node (last ``--workers`` value), first the daily incremental run —
+   ``Node.ingest`` of only the ``--changed`` revised records and the ``--deleted`` deletions (passed as
+   ``RawRecord(deleted=True)``), what an OAI-PMH ``from=`` harvest delivers — then a full re-listing of every
+   record (what a source without ``from=`` costs; nothing in it is new by then); then a fresh node builds the changed set, and the two stores are
    compared (see ``compare_dumps``: every quad of every graph, with blank-node labels and the harvest-time
    ``prov:generatedAtTime`` literals normalised).
 
@@ -268,7 +269,21 @@ def _child(job: dict[str, Any], out: "mp.Queue[Any]") -> None:
             with open(job["dump_first_to"], "wb") as fh:
                 node.store.dump(fh, format="application/n-quads")
             result["quads_first"] = node.store.count_quads()
+        if job.get("incremental_paths") is not None:
+            # the daily run: an incremental harvest (OAI-PMH from=) delivers the changed records and the
+            # deletions only; materialised before the clock starts, as the other runs read local files
+            delta = [*rf.read_files(job["fmt"], [Path(p) for p in job["incremental_paths"]], source=SOURCE),
+                     *_deletions(job["deleted"])]
+            inc = RunReport(source=SOURCE, kind="bench-incremental")
+            t = time.perf_counter()
+            node.ingest(iter(delta), report=inc)
+            result["incremental_seconds"] = time.perf_counter() - t
+            result["incremental_records"] = len(delta)
+            result["incremental_report"] = {k: inc.as_dict().get(k) for k in ("added", "updated", "unchanged",
+                                                                              "deleted", "failed", "loaded")}
         if job.get("reharvest_paths") is not None:
+            # a full re-listing of the source (every record again, deletions as deleted headers): what a
+            # source without from= support costs; after the incremental run nothing in it is new
             again = RunReport(source=SOURCE, kind="bench-reharvest")
             stream = rf.read_files(job["fmt"], [Path(p) for p in job["reharvest_paths"]], source=SOURCE)
             t = time.perf_counter()
@@ -462,6 +477,8 @@ def bench_format(fmt: str, args: argparse.Namespace, work: Path, techniques) -> 
     t = time.perf_counter()
     again = rf.write_files(fmt, work / "files-again", n, seed=args.seed, defect_rate=args.defect_rate,
                            page_size=args.page_size, revised=changed_idx, omitted=deleted_idx)
+    delta = rf.write_files(fmt, work / "files-delta", n, seed=args.seed, defect_rate=args.defect_rate,
+                           page_size=args.page_size, revised=changed_idx, only=changed_idx)
     seconds["generate re-harvest set"] = time.perf_counter() - t
     from pangraph.records import RawRecord
 
@@ -476,12 +493,14 @@ def bench_format(fmt: str, args: argparse.Namespace, work: Path, techniques) -> 
         job = {"fmt": fmt, "paths": [str(p) for p in paths], "folder": str(work / f"e2e-{w}"), "workers": w,
                "batch": args.batch}
         if last:
-            job.update(reharvest_paths=[str(p) for p in again], deleted=deleted,
+            job.update(incremental_paths=[str(p) for p in delta], reharvest_paths=[str(p) for p in again],
+                       deleted=deleted,
                        dump_first_to=str(work / "ingested.nq"), dump_to=str(work / "reharvested.nq"))
         r = in_child(job)
         e2e[w] = r
         print(f"  end to end, ingest.workers={w}: {r['seconds']:.1f} s, RSS {r['rss_self_mb']:.0f} MB "
-              f"(+ workers {r['rss_children_mb']:.0f} MB)" + (f"; re-harvest {r['reharvest_seconds']:.1f} s"
+              f"(+ workers {r['rss_children_mb']:.0f} MB)" + (f"; re-harvest incremental {r['incremental_seconds']:.1f} s, "
+                                                               f"full re-listing {r['reharvest_seconds']:.1f} s"
                                                                if last else ""), flush=True)
         if not last:
             shutil.rmtree(work / f"e2e-{w}", ignore_errors=True)
@@ -539,7 +558,8 @@ def table(res: dict[str, Any], workers: list[int]) -> list[dict[str, Any]]:
                                                                   "index")))
     for w in workers:
         row(f"end to end (Node.ingest, workers={w})", res["end_to_end"][str(w)]["seconds"], naive_ratio=True)
-    row("re-harvest (1% changed, 0.1% deleted)", res["end_to_end"][str(workers[-1])]["reharvest_seconds"])
+    row("re-harvest, incremental (changed+deleted only)", res["end_to_end"][str(workers[-1])]["incremental_seconds"])
+    row("re-harvest, full re-listing (nothing new)", res["end_to_end"][str(workers[-1])]["reharvest_seconds"])
     row("ceiling: bulk_load N-Quads", ceil)
     if naive_s:
         row(f"naive (extrapolated from {res['naive']['records']})", naive_s)
@@ -570,6 +590,7 @@ def targets(res: dict[str, Any], workers: list[int]) -> list[dict[str, Any]]:
     rss = e2e["rss_self_mb"] + e2e["rss_children_mb"]
     naive_s = res.get("naive", {}).get("extrapolated_seconds")
     reh = res["end_to_end"][str(workers[-1])]["reharvest_seconds"]
+    inc = res["end_to_end"][str(workers[-1])]["incremental_seconds"]
     val = res["seconds"]["validate"]
     note = "" if n == TARGETS_N else f" (extrapolated linearly from n={n})"
     out = [
@@ -582,8 +603,12 @@ def targets(res: dict[str, Any], workers: list[int]) -> list[dict[str, Any]]:
          "met": e2e["seconds"] / ceil <= 2, "note": f"workers={best_w}, same n"},
         {"target": ">= 10x the naive pipeline", "measured": round(naive_s / e2e["seconds"], 1) if naive_s else None,
          "met": (naive_s / e2e["seconds"] >= 10) if naive_s else None, "note": "naive extrapolated from a sample"},
-        {"target": "re-harvest (1% changed, 0.1% deleted) <= 30 s at 600k", "measured": round(reh * scale, 1),
-         "met": reh * scale <= 30, "note": note.strip()},
+        {"target": "re-harvest (1% changed, 0.1% deleted) <= 30 s at 600k, incremental (OAI-PMH from=)",
+         "measured": round(inc * scale, 1), "met": inc * scale <= 30,
+         "note": (note.strip() + "; " if note else "") + "the daily run: only changed records and deletions delivered"},
+        {"target": "re-harvest (1% changed, 0.1% deleted) <= 30 s at 600k, full re-listing",
+         "measured": round(reh * scale, 1), "met": reh * scale <= 30,
+         "note": (note.strip() + "; " if note else "") + "every record read and hashed again (a source without from=)"},
         {"target": "re-harvest graph equals a fresh build", "measured": res["reharvest_equals_fresh_build"]["equal"],
          "met": res["reharvest_equals_fresh_build"]["equal"], "note": ""},
         {"target": "validation of 100k records, all configured profiles <= 15 s",

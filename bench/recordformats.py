@@ -156,14 +156,16 @@ def _revise(spec: rg.RecordSpec) -> rg.RecordSpec:
 
 
 def iter_items(fmt: str, n: int, *, seed: int = 0, defect_rate: float = 0.01,
-               revised: frozenset[int] = frozenset(), omitted: frozenset[int] = frozenset()) -> Iterator[Item]:
+               revised: frozenset[int] = frozenset(), omitted: frozenset[int] = frozenset(),
+               only: frozenset[int] | None = None) -> Iterator[Item]:
     """The first *n* records of format *fmt*; indices in *revised* are served changed, those in *omitted*
-    are left out (deleted at the source)."""
+    are left out (deleted at the source); with *only*, just those indices (what an incremental harvest,
+    OAI-PMH ``from=``, delivers: the records changed since the last run)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     build = _BUILDERS[fmt]
     for i, spec in enumerate(iter_specs(n, seed=seed, defect_rate=defect_rate)):
-        if i in omitted:
+        if i in omitted or (only is not None and i not in only):
             continue
         if i in revised:
             spec = _revise(spec)
@@ -508,16 +510,18 @@ _SUFFIX = {"datacite": "xml", "oai_dc": "xml"}
 
 
 def write_files(fmt: str, out: Path, n: int, *, seed: int = 0, defect_rate: float = 0.01, page_size: int = 100,
-                revised: frozenset[int] = frozenset(), omitted: frozenset[int] = frozenset()) -> list[Path]:
+                revised: frozenset[int] = frozenset(), omitted: frozenset[int] = frozenset(),
+                only: frozenset[int] | None = None) -> list[Path]:
     """Write the first *n* records of *fmt* to *out* as pages of *page_size* records (OAI-PMH ListRecords
     responses, PaNOSC API list responses, SciCat collection files, TeSS JSON-API pages, CodeMeta ``@graph``
     files), one page in memory at a time. Returns the files in order."""
     out.mkdir(parents=True, exist_ok=True)
-    kept = n - len([i for i in omitted if 0 <= i < n])
+    kept = (len([i for i in only if 0 <= i < n and i not in omitted]) if only is not None
+            else n - len([i for i in omitted if 0 <= i < n]))
     total_pages = max(1, -(-kept // page_size))
     paths = []
     for number, page in enumerate(_pages(iter_items(fmt, n, seed=seed, defect_rate=defect_rate, revised=revised,
-                                                    omitted=omitted), page_size), start=1):
+                                                    omitted=omitted, only=only), page_size), start=1):
         path = out / f"page-{number:06d}.{_SUFFIX.get(fmt, 'json')}"
         path.write_bytes(_page_bytes(fmt, page, number, total_pages))
         paths.append(path)

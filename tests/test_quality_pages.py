@@ -332,3 +332,49 @@ def test_browser_goes_from_a_dataset_page_to_its_failures(demo: SimpleNamespace,
         assert "Fix these first" in dom and LICENCE_MESSAGE in dom and '<table id="trend">' in dom
     finally:
         stop(srv, thread)
+
+
+# -- source figures: the archive's per-record summaries say what the quality graph says ----------------------------
+
+
+def test_source_figures_from_the_archive_equal_those_from_the_quality_graph(demo: SimpleNamespace) -> None:
+    from pangraph.quality import _figures_from_store, source_figures
+    from pangraph.quality_score import default_dimensions
+
+    node, dims = demo.node, default_dimensions()
+    summaries = node.archive.quality_summaries()
+    assert summaries is not None and sum(map(len, summaries.values())) == len(node.record_graphs())
+    from_store = _figures_from_store(node, None, dims)
+    assert source_figures(node) == from_store
+    assert any(f["nonconforming"] for f in from_store.values())  # the comparison covers failing records too
+    assert any(f["results"]["Warning"] for f in from_store.values())
+    for src in from_store:
+        assert source_figures(node, src) == {src: from_store[src]}
+
+
+def test_source_figures_fall_back_to_the_store_when_a_record_has_no_summary(tmp_path: Path) -> None:
+    from pangraph.quality import source_figures
+
+    archive = Archive(tmp_path / "archive.sqlite")
+    from pangraph.records import RawRecord
+
+    archive.put(RawRecord("s", "r1", "oai_dc", b"<x/>"), key="r1", harvested_at="2026-01-01T00:00:00Z")
+    archive.put(RawRecord("s", "r2", "oai_dc", b"<y/>"), key="r2", harvested_at="2026-01-01T00:00:00Z")
+    (r1, r2) = sorted(archive.pending("s"), key=lambda r: r.identifier)
+    good = {"conforms": False, "results": {"Violation": 2, "Warning": 0, "Info": 1},
+            "scores": {"findable": 50.0, "total": 40.0}}
+    archive.mark_loaded_many("s", [(r1.identifier, r1.content_hash, good)])
+    asked: list[str] = []
+
+    class Store:  # records what the fallback asks; answers nothing
+        def select(self, query: str) -> list:
+            asked.append(query)
+            return []
+
+    node = SimpleNamespace(archive=archive, store=Store(), quality_graph="urn:q", provenance_graph="urn:p")
+    figures = source_figures(node)["s"]  # r2 is not in the store yet: the archive answers
+    assert (figures["records"], figures["nonconforming"], figures["results"]["Violation"],
+            figures["records_with"]["Info"], figures["mean_score"]) == (1, 1, 2, 1, 40.0)
+    assert not asked
+    archive.mark_loaded("s", r2.identifier, r2.content_hash)  # loaded without a summary
+    assert source_figures(node) == {} and len(asked) == 3  # only the store can say

@@ -89,6 +89,17 @@ def test_a_prefix_of_a_longer_run_and_streamed() -> None:
     assert [next(longer).obj for _ in range(20)] == short
 
 
+def test_an_incremental_set_holds_exactly_the_revised_records_as_the_full_revised_run_serves_them() -> None:
+    revised = frozenset({2, 7, 11})
+    for fmt in rf.FORMATS:
+        full = {i.index: i.obj for i in rf.iter_items(fmt, 15, seed=2, revised=revised, omitted=frozenset({5}))}
+        original = {i.index: i.obj for i in rf.iter_items(fmt, 15, seed=2)}
+        delta = {i.index: i.obj for i in rf.iter_items(fmt, 15, seed=2, revised=revised, only=revised)}
+        assert set(delta) == revised, fmt
+        assert all(delta[i] == full[i] != original[i] for i in revised), fmt
+        assert 5 not in full and all(full[i] == original[i] for i in full if i not in revised), fmt
+
+
 def test_every_format_is_read_and_crosswalked_by_the_real_code(generated, world) -> None:  # noqa: ANN001
     ctx, _ = world
     for fmt, (items, records) in generated.items():

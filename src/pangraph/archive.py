@@ -6,7 +6,8 @@ Tables (schema version in ``PRAGMA user_version``):
   datestamp, sets, content hash, deleted flag, harvest time, ``loaded_hash`` (the hash whose triples
   are in the store), ``failed_hash`` + ``error`` (the last failure), ``status``
   (``pending | loaded | removed | failed``), ``loaded_at`` (when the record's graph was last written to or
-  dropped from the store: the OAI-PMH datestamp, read with :meth:`Archive.published`).
+  dropped from the store: the OAI-PMH datestamp, read with :meth:`Archive.published`), ``quality`` (JSON:
+  the validation summary and scores of the version in the store, see :meth:`Archive.quality_summaries`).
 - ``record_versions`` — every superseded state of a record (a changed or deleted record keeps its
   earlier payloads here: harvest never throws data away).
 - ``checkpoints`` — per source, the datestamp the next incremental harvest starts ``from``.
@@ -406,7 +407,8 @@ class Archive:
         "status=CASE WHEN content_hash=:h THEN (CASE WHEN deleted THEN 'removed' ELSE 'loaded' END) "
         "            ELSE 'pending' END, "
         "error=CASE WHEN content_hash=:h THEN NULL ELSE error END, "
-        "failed_hash=CASE WHEN content_hash=:h THEN NULL ELSE failed_hash END "
+        "failed_hash=CASE WHEN content_hash=:h THEN NULL ELSE failed_hash END, "
+        "quality=:q "
         "WHERE source=:s AND identifier=:i"
     )
 
@@ -416,15 +418,39 @@ class Archive:
         The record stays pending if its content changed meanwhile. False if the record is unknown.
         """
         with self._tx() as db:
-            return db.execute(self._LOADED_SQL, {"h": content_hash, "s": source, "i": identifier}).rowcount > 0
+            return db.execute(self._LOADED_SQL, {"h": content_hash, "s": source, "i": identifier,
+                                                 "q": None}).rowcount > 0
 
-    def mark_loaded_many(self, source: str, items: Iterable[tuple[str, str]]) -> int:
-        """:meth:`mark_loaded` for ``(identifier, content_hash)`` pairs in one transaction; rows updated."""
+    def mark_loaded_many(self, source: str, items: Iterable[tuple[str, str] | tuple[str, str, Any]]) -> int:
+        """:meth:`mark_loaded` for ``(identifier, content_hash)`` pairs in one transaction; rows updated.
+        A third item is the quality summary of the version now in the store (a JSON-able dict, see
+        :meth:`quality_summaries`; None for a removal)."""
         with self._tx() as db:
             n = 0
-            for identifier, chash in items:
-                n += db.execute(self._LOADED_SQL, {"h": chash, "s": source, "i": identifier}).rowcount
+            for identifier, chash, *rest in items:
+                summary = rest[0] if rest else None
+                q = json.dumps(summary, separators=(",", ":"), sort_keys=True) if summary is not None else None
+                n += db.execute(self._LOADED_SQL, {"h": chash, "s": source, "i": identifier, "q": q}).rowcount
             return n
+
+    def quality_summaries(self, source: str | None = None) -> dict[str, list[dict[str, Any]]] | None:
+        """Source → the quality summaries of its records whose graph is in the store (``loaded_hash`` set,
+        not removed): ``{"conforms": bool, "results": {severity: n}, "scores": {dimension|"total": value}}``
+        as the pipeline recorded them when it wrote each record (the same facts as its statements in the
+        quality graph). None when any such record has no summary (written by an older pangraph, or
+        marked loaded without one): then only the store can say."""
+        where = "loaded_hash IS NOT NULL AND status != 'removed'" + (" AND source = ?" if source else "")
+        args: tuple = (source,) if source else ()
+        with self._lock:
+            missing = self._db.execute(f"SELECT 1 FROM records WHERE {where} AND quality IS NULL LIMIT 1",
+                                       args).fetchone()
+            if missing is not None:
+                return None
+            rows = self._db.execute(f"SELECT source, quality FROM records WHERE {where}", args).fetchall()
+        out: dict[str, list[dict[str, Any]]] = {}
+        for src, q in rows:
+            out.setdefault(src, []).append(json.loads(q))
+        return out
 
     _FAILED_SQL = (
         "UPDATE records SET failed_hash=COALESCE(:h, content_hash), status='failed', error=:r "
@@ -471,6 +497,8 @@ class Archive:
         self._db.execute("CREATE INDEX IF NOT EXISTS records_published ON records (loaded_at, id) "
                          "WHERE loaded_at IS NOT NULL")
         self._db.execute("CREATE INDEX IF NOT EXISTS records_by_key ON records (source, key)")  # GetRecord
+        if "quality" not in columns:  # older archives: unknown until each record is written again
+            self._db.execute("ALTER TABLE records ADD COLUMN quality TEXT")
 
     _PUBLISHED_COLUMNS = ("id, source, key, loaded_at, (deleted = 1 AND loaded_hash IS content_hash) AS gone")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from pangraph import iri as ids
 from pangraph.archive import Archive, ArchivedRecord, RunReport, source_lock
@@ -309,9 +309,9 @@ class Node:
         graph_writes[0] = GraphWrite(first.graph, first.data, first.provenance + extra, first.quality)
         self.store.apply(graph_writes, provenance_graph=self.provenance_graph, quality_graph=self.quality_graph)
         self.search_index.apply(contributions, drop_graphs=drop)  # the index follows the store, same batch
-        by_source: dict[str, list[tuple[str, str]]] = {}
+        by_source: dict[str, list[tuple[str, str, Any]]] = {}
         for p in writes:
-            by_source.setdefault(p.source, []).append((p.identifier, p.content_hash))
+            by_source.setdefault(p.source, []).append((p.identifier, p.content_hash, p.summary))
         for src, items in by_source.items():
             self.archive.mark_loaded_many(src, items)
         report.loaded += len(writes)

@@ -32,7 +32,7 @@ from pangraph import iri as ids
 from pangraph.config import Config
 from pangraph.crosswalk import CrosswalkContext, crosswalk_record, load_mappings
 from pangraph.errors import RecordError
-from pangraph.quality_score import score_ntriples
+from pangraph.quality_score import score_ntriples, score_record
 from pangraph.rdf import DCT, FOAF, PANGRAPH, PROV, RDF, RDFS, XSD, iri, literal, ntriples
 from pangraph.records import RawRecord
 from pangraph.vocab import TechniqueIndex, load_techniques
@@ -60,6 +60,7 @@ class Prepared:
     note_severities: list[str] = field(default_factory=list)
     conforms: bool = True
     failure: tuple[str, str] | None = None  # (reason, description)
+    summary: dict[str, Any] | None = None  # what its quality statements say, for the archive (quality figures)
 
 
 def source_iri(base: str, source: str) -> str:
@@ -171,16 +172,30 @@ class Preparer:
         for p, result, rec in done:
             report = reports[p.graph]
             harvested_at = rec.harvested_at  # an ArchivedRecord's
+            score = score_record(report, p.data)
             p.quality = quality_ntriples(
                 p.graph, report, profile_versions=versions, notes=result.notes, generated_at=harvested_at,
-            ) + score_ntriples(p.graph, report, p.data, generated_at=harvested_at)
+            ) + score_ntriples(p.graph, report, p.data, generated_at=harvested_at, score=score)
             p.provenance = self.provenance(p.graph, rec, result.subject, harvested_at)
             p.counts = dict(report.counts())
             p.note_severities = [n.severity for n in result.notes]
             p.conforms = report.conforms
+            p.summary = quality_facts(report, result.notes, score)
             p.contribution = extract_contribution(p.graph, p.data, subject=result.subject, source=rec.source,
                                                   score=total_score(p.quality))
         return out
+
+
+def quality_facts(report: Any, notes: Sequence[Any], score: Any) -> dict[str, Any]:
+    """What a record's quality statements say, in brief (kept by the archive so that a source's quality
+    figures are one SQL aggregate, not a scan of the quality graph): ``conforms`` as ``sh:conforms`` says
+    it (no Violation among SHACL results and crosswalk notes), ``results`` per severity (both kinds, as
+    ``sh:result``s), ``scores`` per dimension and ``total`` (the ``dqv:value``s, one decimal)."""
+    results = dict(report.counts())
+    for n in notes:
+        results[n.severity] = results.get(n.severity, 0) + 1
+    return {"conforms": results.get("Violation", 0) == 0, "results": results,
+            "scores": {**score.dimensions, "total": score.total}}
 
 
 # -- worker processes ----------------------------------------------------------------------------------

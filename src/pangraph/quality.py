@@ -217,8 +217,50 @@ def source_figures(node: Any, source: str | None = None, *,
     """Source → its quality figures now: ``records`` (validated record graphs), ``conforming``,
     ``nonconforming``, ``results`` and ``records_with`` (per severity: results, and records with at
     least one), ``mean_score`` (total score, 0–100), ``dimensions`` (mean per dimension),
-    ``scoring_version``. Only *source* when given. Three aggregate queries, whatever the store's size."""
+    ``scoring_version``. Only *source* when given.
+
+    From the archive's per-record summaries (:meth:`pangraph.archive.Archive.quality_summaries`, written
+    with each record: one SQL read, ~1 µs a record) when every stored record has one; else three
+    aggregate queries over the quality graph (~1 ms a record: minutes at 600k records)."""
     dims = dimensions or default_dimensions()
+    archive = getattr(node, "archive", None)
+    summaries = archive.quality_summaries(source) if hasattr(archive, "quality_summaries") else None
+    if summaries is not None:
+        return _figures_from_summaries(summaries, dims)
+    return _figures_from_store(node, source, dims)
+
+
+def _figures_from_summaries(summaries: Mapping[str, list[dict[str, Any]]], dims: Dimensions) -> dict[str, dict[str, Any]]:
+    names = set(dims.metrics().values())
+    out: dict[str, dict[str, Any]] = {}
+    for src, items in summaries.items():
+        if not items:
+            continue
+        e = out[src] = _empty_figures(dims)
+        sums: dict[str, float] = {}
+        seen: dict[str, int] = {}
+        for it in items:
+            e["records"] += 1
+            e["conforming"] += 1 if it["conforms"] else 0
+            for sev, n in it["results"].items():
+                if n:
+                    e["results"][sev] = e["results"].get(sev, 0) + n
+                    e["records_with"][sev] = e["records_with"].get(sev, 0) + 1
+            for name, v in it["scores"].items():
+                if name in names:
+                    sums[name] = sums.get(name, 0.0) + v
+                    seen[name] = seen.get(name, 0) + 1
+        e["nonconforming"] = e["records"] - e["conforming"]
+        for name, total in sums.items():
+            mean = round(total / seen[name], 1)
+            if name == "total":
+                e["mean_score"] = mean
+            else:
+                e["dimensions"][name] = mean
+    return dict(sorted(out.items()))
+
+
+def _figures_from_store(node: Any, source: str | None, dims: Dimensions) -> dict[str, dict[str, Any]]:
     store, q = node.store, node.quality_graph
     scope = _scope(node, source)
     out: dict[str, dict[str, Any]] = {}

@@ -240,14 +240,16 @@ def score_record(report: Report, triples_nt: str, *, dimensions: Dimensions | No
 
 
 def score_ntriples(graph: str, report: Report, triples_nt: str, *, dimensions: Dimensions | None = None,
-                   generated_at: datetime | str | None = None) -> str:
+                   generated_at: datetime | str | None = None, score: RecordScore | None = None) -> str:
     """N-Triples for the quality graph: the record graph *graph*'s scores as ``dqv:QualityMeasurement``s
     ``<graph#score-{dimension}>`` and ``<graph#score-total>`` (``dqv:isMeasurementOf
     pangraph:{dimension}Score`` / ``pangraph:totalScore``, ``dqv:value`` an ``xsd:decimal`` 0–100,
     ``dqv:computedOn <graph>``, ``prov:wasDerivedFrom <graph#validation>``, the method's version as
-    ``pangraph:scoringVersion``). Appended to :func:`pangraph.validate.quality_ntriples`' text."""
+    ``pangraph:scoringVersion``). Appended to :func:`pangraph.validate.quality_ntriples`' text. *score*:
+    :func:`score_record`'s result when the caller has it already."""
     dims = dimensions or default_dimensions()
-    score = score_record(report, triples_nt, dimensions=dims)
+    if score is None:
+        score = score_record(report, triples_nt, dimensions=dims)
     g = iri(graph)
     rep = iri(graph + "#validation")
     when = None
