@@ -35,6 +35,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
 
 from served import demo_app
 from pangraph.api import create_app
+from pangraph.archive import Archive
 from pangraph.api.metrics import QUERY_OUTCOMES, count_query
 from pangraph.config import load_config
 from pangraph.demo import demo_config
@@ -347,6 +348,17 @@ def test_dump_is_regenerated_after_each_run_that_changed_the_store(tmp_path: Pat
         listing.write_text(listing.read_text(encoding="utf-8").replace("Mantid Workbench", "Mantid WB"), encoding="utf-8")
         assert node.harvest("sw").loaded == 1
         assert list_dumps(config) == [second]  # dumps.auto off: left alone
+    stored = Archive(config.archive_path).stored_count()
+    assert stored > 1
+    with Node(config.with_values(dumps__auto_max_records=stored - 1)) as node:  # a node above the limit
+        listing.write_text(listing.read_text(encoding="utf-8").replace("name: Mantid WB", "name: Mantid W"), encoding="utf-8")
+        assert node.harvest("sw").loaded == 1
+        assert list_dumps(config) == [second]
+    with Node(config.with_values(dumps__auto_max_records=stored)) as node:  # at the limit: rewritten
+        listing.write_text(listing.read_text(encoding="utf-8").replace("name: Mantid W", "name: Mantid V"), encoding="utf-8")
+        assert node.harvest("sw").loaded == 1
+        (third,) = list_dumps(config)
+        assert third.sha256 != second.sha256
 
 
 def test_export_dump_command(tmp_path: Path):

@@ -433,6 +433,12 @@ class Archive:
                 n += db.execute(self._LOADED_SQL, {"h": chash, "s": source, "i": identifier, "q": q}).rowcount
             return n
 
+    def stored_count(self, source: str | None = None) -> int:
+        """Records whose graph is in the store (``loaded_hash`` set, not removed), of *source* or all."""
+        where = "loaded_hash IS NOT NULL AND status != 'removed'" + (" AND source = ?" if source else "")
+        with self._lock:
+            return self._db.execute(f"SELECT COUNT(*) FROM records WHERE {where}", (source,) if source else ()).fetchone()[0]
+
     def quality_summaries(self, source: str | None = None) -> dict[str, list[dict[str, Any]]] | None:
         """Source → the quality summaries of its records whose graph is in the store (``loaded_hash`` set,
         not removed): ``{"conforms": bool, "results": {severity: n}, "scores": {dimension|"total": value}}``

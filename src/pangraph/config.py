@@ -165,6 +165,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("catalog.page_size", int, 100, "Datasets per page of the DCAT-AP catalogue at /catalog (?page=N)."),
     Setting("dumps.auto", bool, True,
             "Regenerate the gzipped N-Quads dump ({paths.data}/dumps/) after every run that changed the store."),
+    Setting("dumps.auto_max_records", int, 20_000,
+            "With dumps.auto: above this many stored records a run leaves the dump as it is (a full dump costs "
+            "~15 s per million quads, ~30 min at 600k records) and logs it; export on a schedule instead "
+            "(pangraph export --dump). 0: no limit."),
     Setting("sitemap.max_urls", int, 50_000,
             "URLs per sitemap file (the protocol's limit is 50,000); more pages make /sitemap.xml a sitemap index."),
     Setting("harvest.batch_size", int, 500,

@@ -451,8 +451,15 @@ class Node:
 
     def after_load(self, report: RunReport) -> None:
         """What follows a run that changed the store (records loaded or deleted: ``report.loaded``):
-        the dump is regenerated when ``dumps.auto`` is on. A failed dump is logged, never fails the run."""
+        the dump is regenerated when ``dumps.auto`` is on and the node holds at most
+        ``dumps.auto_max_records`` records. A failed dump is logged, never fails the run."""
         if not report.loaded or not self.config["dumps.auto"]:
+            return
+        limit = self.config["dumps.auto_max_records"]
+        if limit and (stored := self.archive.stored_count()) > limit:
+            log.warning("the dump was not rewritten after run %s: %d stored records > dumps.auto_max_records (%d); "
+                        "it describes the store as it was when written — run `pangraph export --dump` on a schedule",
+                        report.source, stored, limit)
             return
         try:
             self.write_dumps()
